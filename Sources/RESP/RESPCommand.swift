@@ -1,0 +1,77 @@
+import NIOCore
+
+/// One command ready for the wire: its arguments (`argv`, command name first) already encoded
+/// as RESP bulk strings in one buffer, plus their count.
+///
+/// Building a command costs one buffer; sending it is a copy of that buffer behind the
+/// array header. `arguments` decodes argv again for routing and tools.
+public struct RESPCommand: Sendable, CustomStringConvertible {
+    @usableFromInline var _body: ByteBuffer
+    @usableFromInline var _count: Int
+
+    /// The encoded bulk strings, without the leading `*<count>` header.
+    public var body: ByteBuffer { _body }
+    /// How many arguments `body` holds (command name included).
+    public var count: Int { _count }
+
+    /// A command from its name and arguments, each of which may expand to several.
+    @inlinable
+    public init(_ name: String, _ arguments: any RESPArgumentEncodable...) {
+        self.init(name, arguments: arguments)
+    }
+
+    /// A command from its name and a list of arguments.
+    @inlinable
+    public init(_ name: String, arguments: [any RESPArgumentEncodable]) {
+        var body = ByteBuffer()
+        body.reserveCapacity(32 + name.utf8.count)
+        var count = name.writeRESPArguments(into: &body)
+        for a in arguments { count += a.writeRESPArguments(into: &body) }
+        self._body = body
+        self._count = count
+    }
+
+    /// A command from an argv of raw buffers, the command name first.
+    public init(argv: [ByteBuffer]) {
+        var body = ByteBuffer()
+        for a in argv { body.writeRESPBulk(a) }
+        self._body = body
+        self._count = argv.count
+    }
+
+    /// Appends more arguments.
+    @inlinable
+    public mutating func append(_ argument: any RESPArgumentEncodable) {
+        _count += argument.writeRESPArguments(into: &_body)
+    }
+
+    /// Writes the complete command (`*<count>` header and arguments) into `buffer`.
+    @inlinable
+    public func write(into buffer: inout ByteBuffer) {
+        buffer.writeRESPArrayHeader(count)
+        buffer.writeImmutableBuffer(body)
+    }
+
+    /// The arguments as buffers, the command name first (slices of `body`, no copies).
+    public var arguments: [ByteBuffer] {
+        var result: [ByteBuffer] = []
+        result.reserveCapacity(count)
+        var b = body
+        var parser = RESPParser()
+        while let value = try? parser.next(from: &b), case .bulkString(let arg) = value {
+            result.append(arg)
+        }
+        return result
+    }
+
+    /// The command name in upper case, e.g. `GET`.
+    public var name: String {
+        var b = body
+        var parser = RESPParser()
+        guard let value = try? parser.next(from: &b), case .bulkString(let arg) = value else { return "" }
+        return String(buffer: arg).uppercased()
+    }
+
+    /// The command name and argument count; arguments are left out since they may be secrets.
+    public var description: String { "\(name) (\(count - 1) arguments)" }
+}

@@ -1,0 +1,30 @@
+import NIOCore
+import RESP
+
+/// Something that runs commands: a standalone client today, a cluster client tomorrow.
+/// Every typed command (`get`, `hset`, `zadd` …) is written once, on this protocol.
+public protocol RedisCommandExecutor: Sendable {
+    /// Runs a command and returns its reply. Error replies are thrown as `RedisError`
+    /// of kind `.server` with the reply in `serverError`.
+    func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue
+}
+
+extension RedisCommandExecutor {
+    /// Runs any command given as text arguments: `send("SET", "k", "v")`.
+    @discardableResult
+    public func send(_ name: String, _ arguments: any RESPArgumentEncodable...) async throws(RedisError) -> RESPValue {
+        try await execute(RESPCommand(name, arguments: arguments))
+    }
+
+    /// Runs any command and converts its reply: `send("GET", "k", as: String?.self)`.
+    public func send<T: RESPDecodable>(
+        _ name: String, _ arguments: any RESPArgumentEncodable..., as type: T.Type
+    ) async throws(RedisError) -> T {
+        try T(fromRESP: try await execute(RESPCommand(name, arguments: arguments)))
+    }
+
+    /// Runs a prepared command and converts its reply.
+    public func execute<T: RESPDecodable>(_ command: RESPCommand, as type: T.Type) async throws(RedisError) -> T {
+        try T(fromRESP: try await execute(command))
+    }
+}

@@ -1,0 +1,65 @@
+import RESP
+
+/// The one error type of RedisProvider: what went wrong (`kind`), where (`endpoint`), and a
+/// message that says what to check. Messages never contain passwords or command arguments.
+public struct RedisError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// The URL or configuration is invalid; the message names the part to fix.
+        case invalidConfiguration
+        /// A host name did not resolve.
+        case dnsFailure
+        /// Nothing accepts connections at the address (ECONNREFUSED, host unreachable).
+        case connectionRefused
+        /// Connecting took longer than the connect timeout.
+        case connectTimeout
+        /// The reply did not arrive within the command timeout. The command may have run.
+        case commandTimeout
+        /// The connection closed before the reply arrived. The command may have run.
+        case connectionClosed
+        /// The server refused the credentials (WRONGPASS, NOAUTH, NOPERM during handshake).
+        case authentication
+        /// TLS could not be established: certificate, hostname or protocol mismatch.
+        case tls
+        /// The server sent bytes that are not valid RESP or exceed a decoder limit.
+        case protocolViolation
+        /// The server replied with an error (its code is in `serverError`).
+        case server
+        /// Too many commands are waiting on one node; the caller should slow down.
+        case tooManyInFlight
+        /// The client was shut down.
+        case shutdown
+        /// The calling task was cancelled while waiting.
+        case cancelled
+        /// The command cannot run on a shared, multiplexed connection (SUBSCRIBE, MONITOR …).
+        case unsupportedCommand
+    }
+
+    public var kind: Kind
+    /// What happened and what to check, in one or two sentences.
+    public var message: String
+    /// The node this happened at, as `host:port`, when known.
+    public var endpoint: String?
+    /// The error reply, for `.server` (also kept for handshake failures).
+    public var serverError: RESPError?
+
+    public init(_ kind: Kind, _ message: String, endpoint: String? = nil, serverError: RESPError? = nil) {
+        self.kind = kind
+        self.message = message
+        self.endpoint = endpoint
+        self.serverError = serverError
+    }
+
+    public var description: String {
+        if let endpoint { return "\(message) [\(endpoint)]" }
+        return message
+    }
+
+    /// `true` when the command may or may not have been executed by the server.
+    public var outcomeUnknown: Bool {
+        kind == .commandTimeout || kind == .connectionClosed
+    }
+
+    static func server(_ error: RESPError, endpoint: String?) -> RedisError {
+        RedisError(.server, error.message, endpoint: endpoint, serverError: error)
+    }
+}

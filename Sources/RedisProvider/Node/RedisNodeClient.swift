@@ -1,0 +1,183 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import RESP
+import Synchronization
+
+/// All traffic to one node: a few multiplexed connections (one by default) opened on first
+/// use, reopened after a loss with jittered backoff, and shared round-robin by every caller.
+///
+/// Commands that would block or take over a connection (BLPOP, SUBSCRIBE, MULTI …) go through
+/// `withDedicatedConnection`.
+public final class RedisNodeClient: Sendable {
+    /// The node's address.
+    public let endpoint: RedisEndpoint
+    let configuration: RedisClientConfiguration
+    let eventLoopGroup: any EventLoopGroup
+    let sslContext: NIOSSLContext?
+    private let backoff: ReconnectBackoff
+    private let state: Mutex<State>
+
+    private enum Slot {
+        case idle(failures: Int)
+        case connecting(Task<RedisConnection, any Error>, failures: Int)
+        case ready(RedisConnection)
+        case backingOff(RedisError, until: ContinuousClock.Instant, failures: Int)
+    }
+
+    private struct State {
+        var slots: [Slot]
+        var next = 0
+        var shutdown = false
+    }
+
+    private enum Step {
+        case use(RedisConnection)
+        case wait(Task<RedisConnection, any Error>)
+        case sleep(until: ContinuousClock.Instant)
+        case fail(RedisError)
+    }
+
+    /// A client for the node at `endpoint`. Nothing connects until the first command.
+    public init(
+        endpoint: RedisEndpoint,
+        configuration: RedisClientConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws(RedisError) {
+        self.endpoint = endpoint
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        self.sslContext = try configuration.tls?.makeContext()
+        self.backoff = ReconnectBackoff(base: configuration.reconnectBaseDelay, cap: configuration.reconnectMaxDelay)
+        self.state = Mutex(State(slots: Array(repeating: .idle(failures: 0), count: max(1, configuration.connectionsPerNode))))
+    }
+
+    /// Sends a command on a shared connection; error replies come back as `.error` values.
+    public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+        try await connection().send(command)
+    }
+
+    /// Sends commands back to back on one shared connection; replies in order.
+    public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+        try await connection().send(pipeline: commands)
+    }
+
+    /// A connection of this node's shared set, connecting (or waiting for a reconnect) first
+    /// when needed.
+    public func connection() async throws(RedisError) -> RedisConnection {
+        while true {
+            let now = ContinuousClock.now
+            let step: Step = state.withLock { s in
+                if s.shutdown { return .fail(RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description)) }
+                let i = s.next % s.slots.count
+                s.next &+= 1
+                switch s.slots[i] {
+                case .ready(let c) where c.isActive:
+                    return .use(c)
+                case .ready:
+                    return .wait(startConnecting(&s, slot: i, failures: 0))
+                case .connecting(let task, _):
+                    return .wait(task)
+                case .idle(let failures):
+                    return .wait(startConnecting(&s, slot: i, failures: failures))
+                case .backingOff(let error, let until, let failures):
+                    if until <= now { return .wait(startConnecting(&s, slot: i, failures: failures)) }
+                    // Wait for the next attempt when it comes before this command would time out.
+                    if let timeout = configuration.commandTimeout, now + timeout < until {
+                        var e = error
+                        e.message += " (reconnecting in \(Int((until - now).nanoseconds / 1_000_000)) ms)"
+                        return .fail(e)
+                    }
+                    return .sleep(until: until)
+                }
+            }
+            switch step {
+            case .use(let c):
+                return c
+            case .fail(let e):
+                throw e
+            case .sleep(let until):
+                do { try await Task.sleep(until: until, clock: .continuous) } catch {
+                    throw RedisError(.cancelled, "The task was cancelled while waiting to reconnect", endpoint: endpoint.description)
+                }
+            case .wait(let task):
+                do {
+                    return try await task.value
+                } catch let e as RedisError {
+                    throw e
+                } catch {
+                    throw RedisError(.connectionRefused, "\(error)", endpoint: endpoint.description)
+                }
+            }
+        }
+    }
+
+    private func startConnecting(_ s: inout State, slot: Int, failures: Int) -> Task<RedisConnection, any Error> {
+        let task = Task { () async throws -> RedisConnection in
+            do {
+                let c = try await RedisConnection.connect(
+                    to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext)
+                let stillWanted = state.withLock { s in
+                    guard !s.shutdown else { return false }
+                    s.slots[slot] = .ready(c)
+                    return true
+                }
+                if !stillWanted { await c.close(graceful: false) }
+                c.closeFuture.whenComplete { [weak self] _ in self?.connectionClosed(c, slot: slot) }
+                return c
+            } catch {
+                let error = error as? RedisError ?? RedisError(.connectionRefused, "\(error)", endpoint: endpoint.description)
+                let until = ContinuousClock.now + backoff.delay(attempt: failures + 1)
+                state.withLock { s in
+                    if case .connecting = s.slots[slot] {
+                        s.slots[slot] = .backingOff(error, until: until, failures: failures + 1)
+                    }
+                }
+                throw error
+            }
+        }
+        s.slots[slot] = .connecting(task, failures: failures)
+        return task
+    }
+
+    private func connectionClosed(_ connection: RedisConnection, slot: Int) {
+        state.withLock { s in
+            if case .ready(let c) = s.slots[slot], c === connection { s.slots[slot] = .idle(failures: 0) }
+        }
+    }
+
+    /// Runs `body` on a connection of its own, closed afterwards: for blocking commands,
+    /// transactions (WATCH/MULTI/EXEC) and anything that changes connection state.
+    public func withDedicatedConnection<T: Sendable>(
+        _ body: (RedisConnection) async throws -> T
+    ) async throws -> T {
+        let c = try await RedisConnection.connect(
+            to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext)
+        do {
+            let result = try await body(c)
+            await c.close(graceful: false)
+            return result
+        } catch {
+            await c.close(graceful: false)
+            throw error
+        }
+    }
+
+    /// Stops accepting commands; with `graceful`, replies already on their way are awaited.
+    public func shutdown(graceful: Bool = true) async {
+        let slots = state.withLock { s in
+            s.shutdown = true
+            return s.slots
+        }
+        for slot in slots {
+            switch slot {
+            case .ready(let c): await c.close(graceful: graceful)
+            case .connecting(let task, _):
+                task.cancel()
+                if let c = try? await task.value { await c.close(graceful: graceful) }
+            case .idle, .backingOff: break
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// A throwaway CA with a server certificate (for 127.0.0.1 and localhost) and a client
+/// certificate, made with the `openssl` command line tool in a temporary folder.
+public struct TestCertificates: Sendable {
+    public let directory: String
+    public var caCertificate: String { directory + "/ca.crt" }
+    public var serverCertificate: String { directory + "/server.crt" }
+    public var serverKey: String { directory + "/server.key" }
+    public var clientCertificate: String { directory + "/client.crt" }
+    public var clientKey: String { directory + "/client.key" }
+
+    /// Makes a CA, a server and a client certificate. `name` tells two CAs apart.
+    public static func generate(name: String = "RedisProvider Test CA") throws -> TestCertificates {
+        let dir = NSTemporaryDirectory() + "redis-provider-certs-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let certs = TestCertificates(directory: dir)
+        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=\(name)",
+                     "-keyout", dir + "/ca.key", "-out", certs.caCertificate], in: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
+        for (role, ext) in [("server", true), ("client", false)] {
+            try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(role)",
+                         "-keyout", "\(dir)/\(role).key", "-out", "\(dir)/\(role).csr"], in: dir)
+            var args = ["x509", "-req", "-in", "\(dir)/\(role).csr", "-CA", certs.caCertificate, "-CAkey", dir + "/ca.key",
+                        "-CAcreateserial", "-days", "2", "-out", "\(dir)/\(role).crt"]
+            if ext { args += ["-extfile", dir + "/san.ext"] }
+            try openssl(args, in: dir)
+        }
+        return certs
+    }
+
+    /// Removes the folder.
+    public func remove() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func openssl(_ args: [String], in dir: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw RedisServerError("openssl \(args.first ?? "") failed") }
+    }
+}
