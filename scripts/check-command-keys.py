@@ -14,8 +14,16 @@ Run by scripts/capture-command-metadata.sh against each server it starts, or by 
     python3 scripts/check-command-keys.py --port 6379
     python3 scripts/check-command-keys.py --port 6379 --swift   # print the Swift test table
 Exit status 1 when any server answer differs from the expectation.
+
+With --corpus FILE it also writes a differential corpus: for every command and subcommand
+the server knows, argvs of 0-13 arguments made of fresh names, numbers and option keywords
+(seeded, so reproducible), each with the server's GETKEYS answer (key indices, or the error).
+The Swift test "key indices match a COMMAND GETKEYS corpus" compares against it when
+REDIS_COMMAND_KEYS_CORPUS names the file (several files: separate them with ':').
 """
 import argparse
+import json
+import random
 import socket
 import sys
 
@@ -55,11 +63,17 @@ SAMPLES = [
     (["XREAD", "COUNT", "2", "STREAMS", "s1", "s2", "0", "0"], [4, 5], {}),
     (["XREAD", "BLOCK", "0", "STREAMS", "s1", "$"], [4], {}),
     (["xread", "streams", "s1", "0"], [2], {}),
+    # An odd number of streams and IDs: the key spec still takes the first half, rounded down.
+    (["XREAD", "STREAMS", "s1", "s2", "s3"], [2], {}),
+    (["XREADGROUP", "GROUP", "streams", "c", "STREAMS", "s1", "0"], [5], {}),
     (["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s1", "s2", ">", ">"], [7, 8], {}),
     (["MIGRATE", "127.0.0.1", "6379", "k1", "0", "5000"], [3], {}),
     (["MIGRATE", "127.0.0.1", "6379", "", "0", "5000", "KEYS", "k1", "k2"], [7, 8], {}),
     (["MIGRATE", "127.0.0.1", "6379", "", "0", "5000", "COPY", "REPLACE", "AUTH", "pw", "KEYS", "k1", "k2"], [11, 12], {}),
     (["MIGRATE", "127.0.0.1", "6379", "", "0", "5000", "AUTH2", "user", "keys", "KEYS", "k1"], [10], {}),
+    # KEYS as the last argument: outside the key spec's search range, the spec's argv[3] stays.
+    (["MIGRATE", "127.0.0.1", "6379", "", "0", "5000", "KEYS"], [3], {}),
+    (["MIGRATE", "127.0.0.1", "6379", "k1", "0", "5000", "REPLACE", "KEYS"], [3], {}),
     (["SORT", "k1"], [1], {}),
     (["SORT", "k1", "STORE", "dst"], [1, 3], {}),
     (["SORT", "k1", "BY", "w_*", "GET", "o_*", "LIMIT", "0", "10", "ALPHA", "STORE", "dst"], [1, 11], {}),
@@ -167,6 +181,55 @@ def getkeys(c, argv):
     return indices, None
 
 
+CORPUS_WORDS = [
+    "0", "1", "2", "3", "-1", "99", "", "STORE", "STOREDIST", "KEYS", "STREAMS", "LIMIT", "GET", "BY",
+    "AUTH", "AUTH2", "COPY", "REPLACE", "FIELDS", "store", "keys", "streams", "WITHSCORES", "COUNT",
+    "BLOCK", "GROUP",
+]
+
+
+def write_corpus(c, kind, version, path, per_shape):
+    names = []
+    for entry in c.call("COMMAND"):
+        names.append([entry[0]])
+        for sub in (entry[9] if len(entry) > 9 else []) or []:
+            names.append(sub[0].split("|"))
+    rnd = random.Random(20240601)
+    cases = []
+    for parts in sorted(names):
+        for argc in range(len(parts), 14):
+            for _ in range(per_shape):
+                argv = [p.upper() for p in parts]
+                fresh = 0
+                while len(argv) < argc:
+                    if rnd.random() < 0.5:
+                        argv.append("a%d" % fresh)
+                        fresh += 1
+                    else:
+                        argv.append(rnd.choice(CORPUS_WORDS))
+                cases.append(argv)
+    out = []
+    for argv in cases:
+        reply = c.call("COMMAND", "GETKEYS", *argv)
+        if isinstance(reply, Exception):
+            out.append({"argv": argv, "error": str(reply)})
+            continue
+        indices = []
+        for name in reply:
+            positions = [i for i, a in enumerate(argv) if i > 0 and a == name]
+            if len(positions) != 1:
+                indices = None  # a key name that repeats in argv: its index is ambiguous
+                break
+            indices.append(positions[0])
+        if indices is not None:
+            out.append({"argv": argv, "keys": indices})
+    with open(path, "w") as f:
+        json.dump({"server": kind, "version": version, "cases": out}, f, indent=0)
+        f.write("\n")
+    print("%s %s: corpus of %d argvs (%d with keys) -> %s" % (
+        kind, version, len(out), sum(1 for x in out if "keys" in x), path))
+
+
 def swift_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -176,6 +239,8 @@ def main():
     p.add_argument("--port", type=int, required=True, help="port of a server on 127.0.0.1")
     p.add_argument("--swift", action="store_true", help="print the samples as a Swift array literal")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--corpus", metavar="FILE", help="also write a differential corpus (see above)")
+    p.add_argument("--corpus-per-shape", type=int, default=8, help="argvs per command and length")
     args = p.parse_args()
 
     c = RESP(args.port)
@@ -192,6 +257,8 @@ def main():
                 "  [%s]" % error if error else "", want))
     print("%s %s: COMMAND GETKEYS checked %d samples: %d passed, %d failed" % (
         kind, version, len(SAMPLES), len(SAMPLES) - failures, failures))
+    if args.corpus:
+        write_corpus(c, kind, version, args.corpus, args.corpus_per_shape)
     if args.swift:
         for argv, expected, _ in SAMPLES:
             print("    ([%s], %s)," % (", ".join(swift_string(a) for a in argv), expected))

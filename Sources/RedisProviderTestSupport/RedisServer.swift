@@ -27,7 +27,7 @@ public final class RedisServer: @unchecked Sendable {
     public let port: Int
     public let directory: URL
     public let options: Options
-    private let process: Process
+    private let process: ChildProcess
 
     /// The URL to reach this server (with the default user's password, if any).
     public var url: String {
@@ -39,12 +39,12 @@ public final class RedisServer: @unchecked Sendable {
     public var endpoint: RedisEndpoint { RedisEndpoint(host: host, port: port) }
 
     /// The process id, while it runs.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
     /// Folder where every started server leaves a file named by its pid.
     public static let pidDirectory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("redis-provider-test-pids")
 
-    private init(port: Int, directory: URL, options: Options, process: Process) {
+    private init(port: Int, directory: URL, options: Options, process: ChildProcess) {
         self.port = port
         self.directory = directory
         self.options = options
@@ -84,18 +84,13 @@ public final class RedisServer: @unchecked Sendable {
         }
         if let password = options.password { args += ["--requirepass", password] }
         for user in options.users {
-            args += ["--user", "\(user.name) on >\(user.password) ~* &* +@all"]
+            args += ["--user", user.name, "on", ">\(user.password)", "~*", "&*", "+@all"]
         }
         args += options.extraArguments
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binaryPath(options.binary))
-        process.arguments = args
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(path: try binaryPath(options.binary), arguments: args)
         let server = RedisServer(port: port, directory: dir, options: options, process: process)
         try? FileManager.default.createDirectory(at: pidDirectory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: pidDirectory.appendingPathComponent(String(process.processIdentifier)).path, contents: nil)
+        FileManager.default.createFile(atPath: pidDirectory.appendingPathComponent(String(process.pid)).path, contents: nil)
         do {
             try await server.waitUntilReady(timeout: timeout)
         } catch {
@@ -133,20 +128,19 @@ public final class RedisServer: @unchecked Sendable {
 
     /// Sends `signal` (default SIGKILL) to the process: a crash, as tests need.
     public func kill(signal: Int32 = SIGKILL) {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        process.signal(signal)
+        process.wait(seconds: 10)
+        try? FileManager.default.removeItem(at: Self.pidDirectory.appendingPathComponent(String(pid)))
     }
 
     /// Stops the server (SIGTERM, then SIGKILL after two seconds) and removes its folder.
     public func stop() {
-        let pid = process.processIdentifier
         if process.isRunning {
-            Foundation.kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(2)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { Foundation.kill(pid, SIGKILL) }
-            process.waitUntilExit()
+            process.signal(SIGTERM)
+            if !process.wait(seconds: 5) {
+                process.signal(SIGKILL)
+                process.wait(seconds: 10)
+            }
         }
         try? FileManager.default.removeItem(at: Self.pidDirectory.appendingPathComponent(String(pid)))
         try? FileManager.default.removeItem(at: directory)

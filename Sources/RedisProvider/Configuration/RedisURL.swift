@@ -108,6 +108,10 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             endpoints.append(e.endpoint)
         }
         self.options = try Self.parseOptions(query)
+        let o = options
+        if !tls, o.tlsCAFile != nil || o.tlsCertificateFile != nil || o.tlsServerName != nil || o.tlsInsecure != nil {
+            throw Self.invalid("TLS options need a rediss:// URL")
+        }
     }
 
     /// The URL with the password replaced by `***`.

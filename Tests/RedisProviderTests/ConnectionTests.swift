@@ -1,0 +1,217 @@
+import NIOCore
+import RESP
+import RedisProviderTestSupport
+import Synchronization
+import Testing
+
+@testable import RedisProvider
+
+@Suite struct ConnectionTests {
+    @Test func thousandConcurrentCallersGetTheirOwnReplies() async throws {
+        try await withClient { client, _ in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<1000 {
+                    group.addTask {
+                        try await client.set("key:\(i)", "value:\(i)")
+                        let echoed = try await client.echo("echo:\(i)")
+                        #expect(String(buffer: echoed) == "echo:\(i)")
+                        #expect(try await client.get("key:\(i)").text == "value:\(i)")
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await client.dbsize() == 1000)
+            // Everything went over the one shared connection (plus none other).
+            let clients = try await client.clientList().split(separator: "\n").filter { $0.contains("lib-name=redis-provider") || $0.contains("cmd=client") }
+            #expect(clients.count == 1)
+        }
+    }
+
+    @Test func pipelineKeepsOrderAndPerCommandErrors() async throws {
+        try await withClient { client, _ in
+            let replies = try await client.pipeline([
+                RESPCommand("SET", "a", "1"), RESPCommand("INCR", "a"), RESPCommand("HGET", "a", "f"), RESPCommand("GET", "a"),
+            ])
+            #expect(replies.count == 4)
+            #expect(replies[1] == .integer(2))
+            guard case .error(let e) = replies[2] else { Issue.record("expected WRONGTYPE"); return }
+            #expect(e.code == "WRONGTYPE")
+            #expect(replies[3].string == "2")
+        }
+    }
+
+    @Test func serverErrorsAreTypedWithTheirCode() async throws {
+        try await withClient { client, _ in
+            let e = await redisError { _ = try await client.send("NOSUCHCOMMAND", "x") }
+            #expect(e?.kind == .server)
+            #expect(e?.serverError?.code == "ERR")
+        }
+    }
+
+    @Test func passwordAndACLUsers() async throws {
+        var options = RedisServer.Options()
+        options.password = "s3cret"
+        options.users = [(name: "app", password: "app-pass")]
+        try await withServer(options) { server in
+            let ok = try RedisClient(url: server.url)
+            #expect(try await ok.ping() == "PONG")
+            await ok.shutdown()
+
+            let acl = try RedisClient(url: "redis://app:app-pass@127.0.0.1:\(server.port)")
+            #expect(try await acl.send("ACL", "WHOAMI", as: String.self) == "app")
+            await acl.shutdown()
+
+            let none = try RedisClient(url: "redis://127.0.0.1:\(server.port)")
+            let noAuth = await redisError { try await none.ping() }
+            #expect(noAuth?.kind == .authentication)
+            #expect(noAuth?.message.contains("requires a password") == true)
+            await none.shutdown()
+
+            let wrong = try RedisClient(url: "redis://app:not-the-password@127.0.0.1:\(server.port)")
+            let wrongPass = await redisError { try await wrong.ping() }
+            #expect(wrongPass?.kind == .authentication)
+            #expect(wrongPass?.message.contains("'app'") == true)
+            #expect(wrongPass?.description.contains("not-the-password") == false)
+            await wrong.shutdown()
+        }
+    }
+
+    @Test func resp2DatabaseAndClientName() async throws {
+        try await withClient(query: "/3?protocol=2&client_name=checkout") { client, _ in
+            let connection = try await client.node.connection()
+            #expect(connection.protocolVersion == 2)
+            #expect(try await client.clientName() == "checkout")
+            #expect(try await client.send("CLIENT", "INFO", as: String.self).contains("db=3"))
+            try await client.hset("h", [(field: "f", value: "v"), (field: "g", value: 2)])
+            let all = try await client.hgetall("h")
+            #expect(all.mapValues { String(buffer: $0) } == ["f": "v", "g": "2"])
+        }
+        try await withClient(query: "/3") { client, _ in
+            let connection = try await client.node.connection()
+            #expect(connection.protocolVersion == 3)
+        }
+    }
+
+    @Test func databaseOutOfRangeIsAConfigurationError() async throws {
+        try await withServer { server in
+            let client = try RedisClient(url: server.url + "/99")
+            let e = await redisError { try await client.ping() }
+            #expect(e?.kind == .invalidConfiguration)
+            #expect(e?.message.contains("database 99") == true)
+            await client.shutdown()
+        }
+    }
+
+    @Test func connectionRefusedNamesTheAddress() async throws {
+        let port = freeLoopbackPort()
+        let client = try RedisClient(url: "redis://127.0.0.1:\(port)?connect_timeout=2s")
+        let e = await redisError { try await client.ping() }
+        #expect(e?.kind == .connectionRefused)
+        #expect(e?.message.contains("127.0.0.1:\(port)") == true)
+        await client.shutdown()
+    }
+
+    @Test func cancellationMidFlightKeepsTheConnectionInStep() async throws {
+        var options = RedisServer.Options()
+        options.extraArguments = ["--enable-debug-command", "yes"]
+        try await withClient(options) { client, _ in
+            try await client.set("k", "v")
+            let slow = Task { try await client.send("DEBUG", "SLEEP", "0.3") }
+            try await Task.sleep(for: .milliseconds(50))
+            slow.cancel()
+            do {
+                _ = try await slow.value
+                Issue.record("the cancelled call returned")
+            } catch let e as RedisError {
+                #expect(e.kind == .cancelled)
+            }
+            // The DEBUG reply arrives later and is dropped; the next caller gets its own reply.
+            #expect(try await client.get("k").text == "v")
+            #expect(try await client.echo("after").readableBytes == 5)
+        }
+    }
+
+    @Test func serverKilledMidFlightThenBack() async throws {
+        var options = RedisServer.Options()
+        options.extraArguments = ["--enable-debug-command", "yes"]
+        let server = try await RedisServer.start(options)
+        let client = try RedisClient(url: server.url)
+        try await client.set("k", "v")
+        async let inFlight: Void = { _ = try await client.send("DEBUG", "SLEEP", "2") }()
+        try await Task.sleep(for: .milliseconds(100))
+        server.kill()
+        do {
+            try await inFlight
+            Issue.record("the in-flight command succeeded on a killed server")
+        } catch let e as RedisError {
+            #expect(e.kind == .connectionClosed)
+            #expect(e.outcomeUnknown)
+        }
+        let down = await redisError { try await client.ping() }
+        #expect(down?.kind == .connectionRefused)
+        let restarted = try await server.restarted()
+        // The client reconnects by itself (after its backoff) once the server is back.
+        var pong: String?
+        for _ in 0..<100 where pong == nil {
+            pong = try? await client.ping()
+            if pong == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(pong == "PONG")
+        await client.shutdown()
+        restarted.stop()
+    }
+
+    @Test func commandsThatTakeOverTheConnectionAreRefused() async throws {
+        try await withClient { client, _ in
+            for name in ["SUBSCRIBE", "MONITOR", "MULTI", "BLPOP", "BRPOPLPUSH", "SELECT"] {
+                let e = await redisError { _ = try await client.send(name, "x", "0") }
+                #expect(e?.kind == .unsupportedCommand, "\(name)")
+            }
+            // XREAD without BLOCK and CLIENT ID are fine.
+            _ = try await client.send("XREAD", "STREAMS", "s", "0")
+            #expect(try await client.clientID() > 0)
+        }
+    }
+
+    @Test func blockingPopUsesItsOwnConnection() async throws {
+        try await withClient { client, _ in
+            async let popped = client.blpop(["queue"], timeout: .seconds(5))
+            try await Task.sleep(for: .milliseconds(100))
+            // The shared connection is not blocked meanwhile.
+            #expect(try await client.ping() == "PONG")
+            try await client.rpush("queue", ["job-1"])
+            let result = try await popped
+            #expect(result?.key == "queue")
+            #expect(result.map { String(buffer: $0.value) } == "job-1")
+            #expect(try await client.blpop(["empty"], timeout: .milliseconds(100)) == nil)
+        }
+    }
+
+    @Test func gracefulShutdownAnswersWhatWasSent() async throws {
+        try await withServer { server in
+            let client = try RedisClient(url: server.url)
+            try await client.ping()
+            let results = Collector<Result<String, RedisError>>()
+            await withTaskGroup(of: Void.self) { group in
+                for i in 0..<200 {
+                    group.addTask {
+                        do {
+                            let r = try await client.echo("m\(i)")
+                            results.append(.success(String(buffer: r)))
+                        } catch let e as RedisError {
+                            results.append(.failure(e))
+                        } catch {}
+                    }
+                }
+                group.addTask { await client.shutdown(graceful: true) }
+            }
+            let all = results.all
+            #expect(all.count == 200)
+            for r in all {
+                if case .failure(let e) = r { #expect(e.kind == .shutdown) }
+            }
+            let after = await redisError { try await client.ping() }
+            #expect(after?.kind == .shutdown)
+        }
+    }
+}
