@@ -58,9 +58,8 @@ public final class RedisServer: @unchecked Sendable {
             let chosen = port ?? freeLoopbackPort()
             do {
                 return try await launch(options, port: chosen, timeout: timeout)
-            } catch {
-                lastError = error
-                if port != nil { break }
+            } catch let error as RedisServerError where error.description.contains("Address already in use") && port == nil {
+                lastError = error  // another process took the port: try another
             }
         }
         throw lastError
@@ -105,7 +104,11 @@ public final class RedisServer: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         var configuration = RedisClientConfiguration(password: options.password)
         configuration.connectTimeout = .seconds(1)
-        if options.tls != nil { configuration.tls = RedisTLSConfiguration(insecure: true) }
+        if let tls = options.tls {
+            configuration.tls = RedisTLSConfiguration(
+                certificateFile: options.tlsRequireClientCertificate ? tls.clientCertificate : nil,
+                keyFile: options.tlsRequireClientCertificate ? tls.clientKey : nil, insecure: true)
+        }
         while true {
             guard process.isRunning else {
                 throw RedisServerError("the server exited at start; its log: \(log.suffix(2000))")

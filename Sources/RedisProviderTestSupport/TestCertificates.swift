@@ -10,15 +10,18 @@ public struct TestCertificates: Sendable {
     public var clientCertificate: String { directory + "/client.crt" }
     public var clientKey: String { directory + "/client.key" }
 
-    /// Makes a CA, a server and a client certificate. `name` tells two CAs apart.
-    public static func generate(name: String = "RedisProvider Test CA") throws -> TestCertificates {
+    /// Makes a CA, a server and a client certificate. `name` tells two CAs apart;
+    /// `serverNames` are the server certificate's subject alternative names.
+    public static func generate(
+        name: String = "RedisProvider Test CA", serverNames: [String] = ["IP:127.0.0.1", "IP:::1", "DNS:localhost"]
+    ) throws -> TestCertificates {
         let dir = NSTemporaryDirectory() + "redis-provider-certs-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let certs = TestCertificates(directory: dir)
         try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=\(name)",
                      "-keyout", dir + "/ca.key", "-out", certs.caCertificate], in: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
+        try "subjectAltName=\(serverNames.joined(separator: ","))\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
         for (role, ext) in [("server", true), ("client", false)] {
             try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(role)",
                          "-keyout", "\(dir)/\(role).key", "-out", "\(dir)/\(role).csr"], in: dir)

@@ -209,7 +209,7 @@ public final class RedisConnection: Sendable {
                 "Connection refused by \(text); check that the server is running and listens on this address and port",
                 endpoint: text)
         }
-        if error is NIOSSLError || error is BoringSSLError {
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
             return RedisError(.tls, "TLS failed: \(error); check the CA file, the server name and that the server speaks TLS on this port", endpoint: text)
         }
         return RedisError(.connectionRefused, "Cannot connect to \(text): \(error)", endpoint: text)
@@ -222,8 +222,11 @@ public final class RedisConnection: Sendable {
                 "TLS failed: \(e); check the CA file (tls_ca_file), the server name (tls_server_name) and that the server speaks TLS on this port",
                 endpoint: endpoint)
         }
-        if error is BoringSSLError {
-            return RedisError(.tls, "TLS failed: \(error); check the certificates", endpoint: endpoint)
+        if error is BoringSSLError || error is NIOSSLExtraError {
+            return RedisError(
+                .tls,
+                "TLS failed: \(error); check that the certificate is valid for this host (or set tls_server_name) and signed by the CA in tls_ca_file",
+                endpoint: endpoint)
         }
         return RedisError(.connectionClosed, "The connection failed: \(error)", endpoint: endpoint)
     }
