@@ -15,12 +15,8 @@ final class PendingRequest: Sendable {
     }
 
     private let state = Mutex<State>(.created)
-    /// When the command times out, or `nil` for never.
-    let deadline: NIODeadline?
 
-    init(deadline: NIODeadline?) {
-        self.deadline = deadline
-    }
+    init() {}
 
     /// Attaches the caller's continuation. Returns `false` (and resumes it at once) when the
     /// request was already completed, e.g. cancelled before it was enqueued.

@@ -16,7 +16,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
 
     private var parser: RESPParser
     private var readBuffer = ByteBuffer()
-    private var inFlight = Deque<PendingRequest>()
+    /// Written requests awaiting replies, oldest first, each with its reply deadline.
+    private var inFlight = Deque<(request: PendingRequest, deadline: NIODeadline)>()
     private var spare: [PendingRequest] = []
     private var context: ChannelHandlerContext?
     private var failure: RedisError?
@@ -55,7 +56,9 @@ final class RedisChannelHandler: ChannelInboundHandler {
     func drain() {
         let buffer = outbox.take(into: &spare)
         guard !spare.isEmpty else { return }
-        inFlight.append(contentsOf: spare)
+        // One clock read per batch: every command in it was queued within this tick.
+        let deadline = commandTimeout.map { NIODeadline.now() + $0 } ?? .distantFuture
+        for request in spare { inFlight.append((request, deadline)) }
         spare.removeAll(keepingCapacity: true)
         guard let context else {
             failAll(RedisError(.connectionClosed, "The connection closed before the command was sent", endpoint: endpoint))
@@ -78,7 +81,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
                     onPush?(value)
                     continue
                 }
-                guard let request = inFlight.popFirst() else {
+                guard let (request, _) = inFlight.popFirst() else {
                     throw RESPProtocolError(.invalidTypeMarker, "the server sent a reply nobody asked for")
                 }
                 answered += 1
@@ -123,7 +126,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
 
     private func failAll(_ error: RedisError) {
         for request in outbox.close(error) { request.complete(.failure(error)) }
-        while let request = inFlight.popFirst() { request.complete(.failure(error)) }
+        while let (request, _) = inFlight.popFirst() { request.complete(.failure(error)) }
     }
 
     /// Fails requests whose deadline passed. Their slots stay, so late replies are dropped in
@@ -131,8 +134,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private func expireTimedOut() {
         guard !inFlight.isEmpty, let commandTimeout else { return }
         let now = NIODeadline.now()
-        for request in inFlight {
-            guard let deadline = request.deadline, deadline <= now else { break }
+        for (request, deadline) in inFlight {
+            guard deadline <= now else { break }
             if now - deadline > commandTimeout, let context {
                 fail(
                     RedisError(

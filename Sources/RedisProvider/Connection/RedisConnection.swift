@@ -110,7 +110,7 @@ public final class RedisConnection: Sendable {
     /// values, not thrown: callers such as the cluster router inspect them. Transport
     /// failures (closed, timeout, cancelled, too many in flight) are thrown.
     public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        let request = PendingRequest(deadline: commandTimeout.map { .now() + TimeAmount($0) })
+        let request = PendingRequest()
         do {
             return try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<RESPValue, any Error>) in
@@ -131,7 +131,7 @@ public final class RedisConnection: Sendable {
     /// Sends several commands back to back (one write) and returns their replies in order.
     public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         // Enqueue all before awaiting any, so they leave together.
-        let requests = commands.map { _ in PendingRequest(deadline: commandTimeout.map { .now() + TimeAmount($0) }) }
+        let requests = commands.map { _ in PendingRequest() }
         for (command, request) in zip(commands, requests) { enqueue(command, request) }
         var replies: [RESPValue] = []
         replies.reserveCapacity(commands.count)
@@ -165,7 +165,7 @@ public final class RedisConnection: Sendable {
     }
 
     /// `false` once the connection closed or failed.
-    public var isActive: Bool { !outbox.isClosed && channel.isActive }
+    public var isActive: Bool { channel.isActive }
 
     /// Completes when the connection has closed.
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }

@@ -67,7 +67,6 @@ public final class RedisNodeClient: Sendable {
     /// when needed.
     public func connection() async throws(RedisError) -> RedisConnection {
         while true {
-            let now = ContinuousClock.now
             let step: Step = state.withLock { s in
                 if s.shutdown { return .fail(RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description)) }
                 let i = s.next % s.slots.count
@@ -82,6 +81,7 @@ public final class RedisNodeClient: Sendable {
                 case .idle(let failures):
                     return .wait(startConnecting(&s, slot: i, failures: failures))
                 case .backingOff(let error, let until, let failures):
+                    let now = ContinuousClock.now
                     if until <= now { return .wait(startConnecting(&s, slot: i, failures: failures)) }
                     // Wait for the next attempt when it comes before this command would time out.
                     if let timeout = configuration.commandTimeout, now + timeout < until {
