@@ -59,9 +59,18 @@ extension ByteBuffer {
     public mutating func writeRESPValue(_ value: RESPValue) {
         switch value {
         case .simpleString(let b):
-            writeInteger(UInt8(ascii: "+")); writeImmutableBuffer(b); writeCRLF()
+            if b.readableBytesView.contains(where: { $0 == 13 || $0 == 10 }) {
+                writeRESPBulk(b)  // a line cannot hold CR or LF
+            } else {
+                writeInteger(UInt8(ascii: "+")); writeImmutableBuffer(b); writeCRLF()
+            }
         case .error(let e):
-            writeInteger(UInt8(ascii: "-")); writeString(e.message); writeCRLF()
+            if e.message.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+                writeInteger(UInt8(ascii: "!")); writeDecimal(e.message.utf8.count); writeCRLF()
+                writeString(e.message); writeCRLF()
+            } else {
+                writeInteger(UInt8(ascii: "-")); writeString(e.message); writeCRLF()
+            }
         case .integer(let i):
             writeInteger(UInt8(ascii: ":")); writeDecimal(Int(i)); writeCRLF()
         case .bulkString(let b):

@@ -121,7 +121,8 @@ public struct RESPParser: Sendable {
             let limit = min(raw.count, from + limits.maxLineLength + 1)
             var i = from
             while i < limit {
-                if raw[i] == UInt8(ascii: "\r") { return i + base }
+                let byte = raw[i]
+                if byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") { return i + base }
                 i += 1
             }
             return nil
@@ -132,6 +133,9 @@ public struct RESPParser: Sendable {
                     .lineTooLong, "a line is longer than the limit of \(limits.maxLineLength) bytes")
             }
             return nil
+        }
+        guard buffer.getInteger(at: cr, as: UInt8.self) == UInt8(ascii: "\r") else {
+            throw RESPProtocolError(.missingCRLF, "a line holds a bare LF")
         }
         guard cr + 1 < end else { return nil }
         guard buffer.getInteger(at: cr + 1, as: UInt8.self) == UInt8(ascii: "\n") else {
@@ -235,7 +239,8 @@ public struct RESPParser: Sendable {
         case UInt8(ascii: "!"):
             return (.error(RESPError(message: String(buffer: payload))), next)
         case UInt8(ascii: "="):
-            guard length >= 4, payload.getInteger(at: payload.readerIndex + 3, as: UInt8.self) == UInt8(ascii: ":")
+            guard length >= 4, payload.getInteger(at: payload.readerIndex + 3, as: UInt8.self) == UInt8(ascii: ":"),
+                payload.readableBytesView.prefix(3).allSatisfy({ $0 > 32 && $0 < 127 })
             else {
                 throw RESPProtocolError(.malformedNumber, "a verbatim string lacks its 'fmt:' prefix")
             }

@@ -94,6 +94,7 @@ let samples: [(String, RESPValue)] = [
         ("$-2\r\n", .malformedNumber),
         ("$3\r\nabcde\r\n", .missingCRLF),
         ("+OK\rX", .missingCRLF),
+        ("+O\nK\r\n", .missingCRLF),
         ("#x\r\n", .malformedNumber),
         (",1.2.3x\r\n", .malformedNumber),
         ("(12a\r\n", .malformedNumber),
