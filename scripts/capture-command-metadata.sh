@@ -183,7 +183,8 @@ with open(out_path, "w") as f:
     f.write("\n")
 print("%s %s: %d commands, %d subcommands -> %s" % (
     server, version, len(commands), sum(len(c["subcommands"]) for c in commands), out_path))
-print(version, file=open(out_path + ".version", "w"))
+with open(out_path + ".version", "w") as f:
+    f.write(version + "\n")
 PY
 
 run_server() {

@@ -12,7 +12,7 @@ Every key name in a sample appears exactly once in its argv, so names map to ind
 
 Run by scripts/capture-command-metadata.sh against each server it starts, or by hand:
     python3 scripts/check-command-keys.py --port 6379
-    python3 scripts/check-command-keys.py --port 6379 --swift   # print the Swift test table
+    python3 scripts/check-command-keys.py --update-swift-test   # rewrite the Swift test table
 Exit status 1 when any server answer differs from the expectation.
 
 With --corpus FILE it also writes a differential corpus: for every command and subcommand
@@ -23,6 +23,7 @@ REDIS_COMMAND_KEYS_CORPUS names the file (several files: separate them with ':')
 """
 import argparse
 import json
+import os
 import random
 import socket
 import sys
@@ -234,14 +235,49 @@ def swift_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+SWIFT_TEST = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "Tests", "RedisProviderTests", "CommandMetadataTests.swift")
+SWIFT_TABLE_START = "    static let serverVerifiedSamples: [CommandKeySample] = [\n"
+SWIFT_TABLE_END = "    ]\n"
+SERVER_NAMES = {"redis": "Redis 7.0.15", "valkey": "Valkey 9.1.2"}
+
+
+def swift_table():
+    lines = []
+    for argv, expected, per_server in SAMPLES:
+        note = ""
+        if per_server:
+            note = "  // " + ", ".join("%s GETKEYS: %s" % (SERVER_NAMES.get(k, k), v) for k, v in per_server.items())
+        lines.append("        CommandKeySample([%s], %s),%s" % (", ".join(swift_string(a) for a in argv), expected, note))
+    return "\n".join(lines) + "\n"
+
+
+def update_swift_test(path):
+    text = open(path).read()
+    start = text.index(SWIFT_TABLE_START) + len(SWIFT_TABLE_START)
+    end = text.index(SWIFT_TABLE_END, start)
+    updated = text[:start] + swift_table() + text[end:]
+    if updated != text:
+        with open(path, "w") as f:
+            f.write(updated)
+    print("%s: %d samples (%s)" % (path, len(SAMPLES), "updated" if updated != text else "already up to date"))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--port", type=int, required=True, help="port of a server on 127.0.0.1")
-    p.add_argument("--swift", action="store_true", help="print the samples as a Swift array literal")
+    p.add_argument("--port", type=int, help="port of a server on 127.0.0.1")
+    p.add_argument("--update-swift-test", action="store_true",
+                   help="rewrite the sample table in %s from SAMPLES" % os.path.relpath(SWIFT_TEST))
     p.add_argument("--verbose", action="store_true")
     p.add_argument("--corpus", metavar="FILE", help="also write a differential corpus (see above)")
     p.add_argument("--corpus-per-shape", type=int, default=8, help="argvs per command and length")
     args = p.parse_args()
+    if args.update_swift_test:
+        update_swift_test(SWIFT_TEST)
+    if args.port is None:
+        if not args.update_swift_test:
+            p.error("--port is required")
+        return
 
     c = RESP(args.port)
     kind, version = server_kind(c)
@@ -259,9 +295,6 @@ def main():
         kind, version, len(SAMPLES), len(SAMPLES) - failures, failures))
     if args.corpus:
         write_corpus(c, kind, version, args.corpus, args.corpus_per_shape)
-    if args.swift:
-        for argv, expected, _ in SAMPLES:
-            print("    ([%s], %s)," % (", ".join(swift_string(a) for a in argv), expected))
     sys.exit(1 if failures else 0)
 
 

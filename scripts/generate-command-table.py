@@ -13,6 +13,9 @@ something the hand-written Swift types (CommandMetadata.swift) cannot express: a
 command flag, key-spec flag, ACL category or tip, or a key spec that the servers mark
 incomplete / unknown / variable_flags on a command that has no reviewed key finder below.
 
+The hand-written types it fills in are in Sources/RedisProvider/Commands/CommandMetadata.swift;
+Tests/RedisProviderTests/CommandMetadataTests.swift checks the generated table against the JSON.
+
 Usage:
     python3 scripts/generate-command-table.py            # write the Swift file
     python3 scripts/generate-command-table.py --check    # exit 1 if the file is out of date
@@ -337,6 +340,7 @@ def render(sources, commands, top_idents):
     out.append("// To regenerate:")
     out.append("//   scripts/capture-command-metadata.sh        # capture the servers again (optional)")
     out.append("//   python3 scripts/generate-command-table.py  # rewrite this file")
+    out.append("// Tests/RedisProviderTests/CommandMetadataTests.swift checks this table against Data/commands/.")
     out.append("")
     out.append("extension RedisCommandTable {")
     out.append("    /// The servers this table was generated from, preferred first.")
