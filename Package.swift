@@ -48,6 +48,8 @@ let package = Package(
             name: "RedisProviderCLI",
             dependencies: [
                 "RedisProvider",
+                "RESP",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -1,0 +1,189 @@
+import Foundation
+import Histogram
+import NIOCore
+import RESP
+import RedisProvider
+import Synchronization
+
+/// The tests `bench -t` knows, named as redis-benchmark names them.
+enum BenchTest: String, CaseIterable {
+    case ping = "ping_mbulk", set, get, incr, lpush, rpush, lpop, rpop, sadd, hset, spop, zadd, mset
+
+    /// The name redis-benchmark prints for this test.
+    var reportName: String {
+        switch self {
+        case .ping: return "PING_MBULK"
+        case .mset: return "MSET (10 keys)"
+        default: return rawValue.uppercased()
+        }
+    }
+
+    func command(key: String, value: ByteBuffer) -> RESPCommand {
+        switch self {
+        case .ping: return RESPCommand("PING")
+        case .set: return RESPCommand("SET", key, value)
+        case .get: return RESPCommand("GET", key)
+        case .incr: return RESPCommand("INCR", "counter:" + key.dropFirst(4))
+        case .lpush: return RESPCommand("LPUSH", "mylist", value)
+        case .rpush: return RESPCommand("RPUSH", "mylist", value)
+        case .lpop: return RESPCommand("LPOP", "mylist")
+        case .rpop: return RESPCommand("RPOP", "mylist")
+        case .sadd: return RESPCommand("SADD", "myset", "element:" + key.dropFirst(4))
+        case .hset: return RESPCommand("HSET", "myhash", "element:" + key.dropFirst(4), value)
+        case .spop: return RESPCommand("SPOP", "myset")
+        case .zadd: return RESPCommand("ZADD", "myzset", 0, "element:" + key.dropFirst(4))
+        case .mset:
+            var c = RESPCommand("MSET")
+            for _ in 0..<10 { c.append(key); c.append(value) }
+            return c
+        }
+    }
+}
+
+/// One test's outcome.
+struct BenchResult: Codable {
+    var name: String
+    var requests: Int
+    var seconds: Double
+    var requestsPerSecond: Double
+    var p50Milliseconds: Double
+    var p99Milliseconds: Double
+    var p999Milliseconds: Double
+    var maxMilliseconds: Double
+    var errors: [String: Int]
+
+    var line: String {
+        var s = String(
+            format: "%@: %.2f requests per second, p50=%.3f ms, p99=%.3f ms, p99.9=%.3f ms, max=%.3f ms (%d requests in %.2f s)",
+            name, requestsPerSecond, p50Milliseconds, p99Milliseconds, p999Milliseconds, maxMilliseconds, requests, seconds)
+        if !errors.isEmpty { s += ", errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        return s
+    }
+}
+
+struct BenchReport: Codable {
+    var results: [BenchResult]
+    var residentBytes: Int
+    var idleConnections: IdleConnectionCost?
+    var redisBenchmark: [String: Double]
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// Runs one test: `callers` tasks, each sending its next command only after its reply.
+struct BenchRunner {
+    let client: RedisClient
+    let test: BenchTest
+    let callers: Int
+    let requests: Int
+    let duration: Double?
+    let keyspace: Int?
+    let valueSize: Int
+    let progress: Bool
+
+    private final class Shared: Sendable {
+        let issued = Atomic<Int>(0)
+        let completed = Atomic<Int>(0)
+    }
+
+    private struct CallerResult: Sendable {
+        var histogram: Histogram<UInt64>
+        var errors: [String: Int]
+    }
+
+    func run() async throws -> BenchResult {
+        let shared = Shared()
+        let value = ByteBuffer(repeating: UInt8(ascii: "x"), count: valueSize)
+        let start = ContinuousClock.now
+        let deadline = duration.map { start + .milliseconds(Int64($0 * 1000)) }
+        let limit = deadline == nil ? requests : Int.max
+        let progressTask = progress ? Task { await reportProgress(shared, start: start) } : nil
+        let perCaller = try await withThrowingTaskGroup(of: CallerResult.self) { group in
+            for _ in 0..<callers {
+                group.addTask { [client, test, keyspace] in
+                    var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+                    var errors: [String: Int] = [:]
+                    var random = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
+                    while true {
+                        if let deadline, ContinuousClock.now >= deadline { break }
+                        if shared.issued.add(1, ordering: .relaxed).newValue > limit { break }
+                        let key = keyspace.map { Self.key(Int(random.next() % UInt64($0))) } ?? "key:__rand_int__"
+                        let command = test.command(key: key, value: value)
+                        let t0 = ContinuousClock.now
+                        do {
+                            _ = try await client.execute(command)
+                        } catch let error as RedisError {
+                            errors["\(error.kind)", default: 0] += 1
+                        } catch {
+                            errors["other", default: 0] += 1
+                        }
+                        let elapsed = ContinuousClock.now - t0
+                        _ = histogram.record(UInt64(max(elapsed.components.attoseconds / 1_000_000_000_000 + elapsed.components.seconds * 1_000_000, 0)))
+                        shared.completed.add(1, ordering: .relaxed)
+                    }
+                    return CallerResult(histogram: histogram, errors: errors)
+                }
+            }
+            var all: [CallerResult] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        let elapsed = ContinuousClock.now - start
+        progressTask?.cancel()
+        if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        var merged = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        var errors: [String: Int] = [:]
+        for r in perCaller {
+            merged.add(r.histogram)
+            errors.merge(r.errors, uniquingKeysWith: +)
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let done = shared.completed.load(ordering: .relaxed)
+        return BenchResult(
+            name: test.reportName, requests: done, seconds: seconds, requestsPerSecond: Double(done) / seconds,
+            p50Milliseconds: Double(merged.valueAtPercentile(50)) / 1000, p99Milliseconds: Double(merged.valueAtPercentile(99)) / 1000,
+            p999Milliseconds: Double(merged.valueAtPercentile(99.9)) / 1000, maxMilliseconds: Double(merged.max) / 1000,
+            errors: errors)
+    }
+
+    /// `key:000000012345`, as redis-benchmark's `key:__rand_int__` becomes with -r.
+    static func key(_ n: Int) -> String {
+        String(unsafeUninitializedCapacity: 16) { bytes in
+            bytes[0] = UInt8(ascii: "k"); bytes[1] = UInt8(ascii: "e"); bytes[2] = UInt8(ascii: "y"); bytes[3] = UInt8(ascii: ":")
+            var v = n
+            for i in stride(from: 15, through: 4, by: -1) {
+                bytes[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            return 16
+        }
+    }
+
+    private func reportProgress(_ shared: Shared, start: ContinuousClock.Instant) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let done = shared.completed.load(ordering: .relaxed)
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            FileHandle.standardError.write(Data(String(format: "\r\u{1B}[K%@: %.0f requests/s (%d done)", test.reportName, Double(done) / seconds, done).utf8))
+        }
+    }
+}
+
+/// A tiny, fast generator for benchmark keys (SystemRandomNumberGenerator makes a system call
+/// per number, which would cost more than the command being measured).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import RedisProvider
+
+struct Ping: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that the server answers.",
+        discussion: """
+            Examples:
+              redis-provider ping
+              redis-provider ping --url rediss://:secret@cache.example.com:6380
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let url = try connection.resolvedURL()
+        let client = try RedisClient(url: url)
+        defer { Task { await client.shutdown() } }
+        let start = ContinuousClock.now
+        let reply = try await client.ping()
+        let elapsed = ContinuousClock.now - start
+        print("\(reply) from \(url.endpoints[0]) in \(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)) ms")
+        await client.shutdown()
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import RedisProviderTestSupport
+import Testing
+
+/// The `redis-provider` executable, run as a user would, against a real server.
+@Suite struct CLITests {
+    /// The built executable sits beside the test bundle.
+    static let executable: URL = {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return bundle.appendingPathComponent("redis-provider")
+    }()
+
+    struct Run {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+        var text: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    static func run(_ path: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = path
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "REDIS_URL")
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        try run(executable, arguments, environment: environment)
+    }
+
+    static func redisCLI(_ port: Int, _ arguments: [String]) throws -> Run {
+        try run(URL(fileURLWithPath: "/usr/bin/redis-cli"), ["-p", String(port)] + arguments)
+    }
+
+    @Test func callOutputEqualsRedisCLI() async throws {
+        try await withServer { server in
+            let setup: [[String]] = [
+                ["SET", "plain", "hello"], ["SET", "binary", "a\u{1}b\"c\\\n"], ["RPUSH", "list"] + (1...12).map(String.init),
+                ["HSET", "hash", "f1", "v1", "f2", "v2"], ["SADD", "set", "x"], ["ZADD", "z", "1.5", "m"],
+            ]
+            for command in setup { _ = try Self.redisCLI(server.port, command) }
+            let commands: [[String]] = [
+                ["GET", "plain"], ["GET", "binary"], ["GET", "missing"], ["LRANGE", "list", "0", "-1"], ["HGETALL", "hash"],
+                ["SMEMBERS", "set"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["DBSIZE"], ["TYPE", "hash"], ["HGET", "plain", "x"],
+                ["NOSUCHCOMMAND"], ["PING"], ["COMMAND", "INFO", "GET"], ["LRANGE", "nothing", "0", "-1"], ["EXISTS", "plain", "missing"],
+            ]
+            for command in commands {
+                for mode in [["--no-raw"], ["--raw"], ["-3", "--no-raw"], ["-3", "--raw"]] {
+                    let theirs = try Self.redisCLI(server.port, mode + command)
+                    let ours = try Self.cli(["call", "--url", server.url] + mode + command)
+                    #expect(ours.stdout == theirs.stdout, "\(mode) \(command): ours \(ours.text.debugDescription) theirs \(theirs.text.debugDescription)")
+                    let isError = theirs.text.contains("ERR") || theirs.text.contains("WRONGTYPE")
+                    #expect(ours.status == (isError ? 1 : 0), "\(command)")
+                }
+            }
+        }
+    }
+
+    @Test func exitStatusAndErrors() async throws {
+        try await withServer { server in
+            let ok = try Self.cli(["ping"], environment: ["REDIS_URL": server.url])
+            #expect(ok.status == 0)
+            #expect(ok.text.hasPrefix("PONG"))
+
+            let badURL = try Self.cli(["ping", "--url", "http://user:hunter2@host"])
+            #expect(badURL.status == 2)
+            #expect(badURL.stderr.contains("redis://"))
+            #expect(!badURL.stderr.contains("hunter2"))
+
+            let usage = try Self.cli(["call"])
+            #expect(usage.status == 2)
+
+            let refused = try Self.cli(["ping", "--url", "redis://127.0.0.1:\(freeLoopbackPort())"])
+            #expect(refused.status == 3)
+            #expect(refused.stderr.contains("refused"))
+
+            let serverError = try Self.cli(["call", "--url", server.url, "NOSUCHCOMMAND"])
+            #expect(serverError.status == 1)
+        }
+    }
+
+    @Test func benchJSON() async throws {
+        try await withServer { server in
+            let run = try Self.cli(["bench", "--url", server.url, "-c", "5", "-n", "2000", "-t", "set,get", "-r", "100", "--json"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let report = try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any]
+            let results = report?["results"] as? [[String: Any]]
+            #expect(results?.count == 2)
+            #expect(results?.first?["name"] as? String == "SET")
+            #expect(results?.first?["requests"] as? Int == 2000)
+            #expect((results?.last?["requestsPerSecond"] as? Double ?? 0) > 0)
+            #expect((results?.last?["errors"] as? [String: Int])?.isEmpty == true)
+            #expect((report?["residentBytes"] as? Int ?? 0) > 0)
+        }
+    }
+}
