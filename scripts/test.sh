@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test run: installs what is missing, builds, runs every test against real
+# loopback servers, then fuzzes the RESP decoder briefly (FUZZ_SECONDS, default 30; 0 skips).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+export SWIFT_BACKTRACE=enable=no
+cleanup() { scripts/stop-test-servers.sh || true; }
+trap cleanup EXIT
+swift build --build-tests
+swift test --skip-build
+if [[ "${FUZZ_SECONDS:-30}" != 0 ]]; then
+  scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
+fi
