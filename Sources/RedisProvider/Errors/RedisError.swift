@@ -32,6 +32,16 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         case cancelled
         /// The command cannot run on a shared, multiplexed connection (SUBSCRIBE, MONITOR …).
         case unsupportedCommand
+        /// Cluster: more MOVED/ASK redirections than the limit for one command.
+        case redirectLimit
+        /// Cluster: an atomic multi-key command whose keys live in different hash slots.
+        case crossSlot
+        /// Cluster: the cluster (or the shard owning the slot) is down or has no primary,
+        /// and did not recover within the retry budget.
+        case clusterDown
+        /// Cluster: a write that is not idempotent may have reached the server before its
+        /// connection failed; it was not replayed. Check the data before retrying.
+        case outcomeUnknown
     }
 
     public var kind: Kind
@@ -56,7 +66,7 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
 
     /// `true` when the command may or may not have been executed by the server.
     public var outcomeUnknown: Bool {
-        kind == .commandTimeout || kind == .connectionClosed
+        kind == .commandTimeout || kind == .connectionClosed || kind == .outcomeUnknown
     }
 
     static func server(_ error: RESPError, endpoint: String?) -> RedisError {
