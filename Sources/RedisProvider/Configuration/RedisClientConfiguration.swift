@@ -28,6 +28,8 @@ public struct RedisClientConfiguration: Sendable {
     public var reconnectMaxDelay: Duration
     /// Bounds on what the server may send.
     public var decoderLimits: RESPDecoderLimits
+    /// Sends `READONLY` after connecting: cluster replica connections that serve reads.
+    public var readOnly = false
 
     public init(
         username: String? = nil,

@@ -41,6 +41,8 @@ struct Handshake {
         }
         if configuration.database != 0 { setup.append(RESPCommand("SELECT", configuration.database)) }
         let selectIndex = configuration.database != 0 ? setup.count - 1 : nil
+        if configuration.readOnly { setup.append(RESPCommand("READONLY")) }
+        let readOnlyIndex = configuration.readOnly ? setup.count - 1 : nil
         setup.append(RESPCommand("CLIENT", "SETINFO", "LIB-NAME", Self.libraryName))
         setup.append(RESPCommand("CLIENT", "SETINFO", "LIB-VER", Self.libraryVersion))
         let replies = try await connection.send(pipeline: setup)
@@ -49,6 +51,11 @@ struct Handshake {
                 .invalidConfiguration,
                 "The server refused database \(configuration.database) (\(e.message)); pick a database below the server's 'databases' setting (cluster mode has only database 0)",
                 endpoint: endpoint, serverError: e)
+        }
+        if let readOnlyIndex, case .error(let e) = replies[readOnlyIndex] {
+            throw RedisError(
+                .server, "The replica refused READONLY (\(e.message)); is this node in cluster mode?", endpoint: endpoint,
+                serverError: e)
         }
         // CLIENT SETINFO is new in Redis 7.2: older servers' errors are expected and ignored.
         return version

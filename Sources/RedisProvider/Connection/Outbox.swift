@@ -34,17 +34,42 @@ final class Outbox: Sendable {
 
     func enqueue(_ command: RESPCommand, _ request: PendingRequest, endpoint: String) -> EnqueueResult {
         state.withLock { s in
-            if let closed = s.closed { return .rejected(closed) }
+            if let closed = s.closed { return .rejected(closed.markedNotSent()) }
             guard s.outstanding < maxOutstanding else {
                 return .rejected(
                     RedisError(
                         .tooManyInFlight,
                         "\(s.outstanding) commands are already waiting on this connection (max_in_flight = \(maxOutstanding)); slow down or raise the limit",
-                        endpoint: endpoint))
+                        endpoint: endpoint
+                    ).markedNotSent())
             }
             s.outstanding += 1
             command.write(into: &s.buffer)
             s.requests.append(request)
+            if s.drainScheduled { return .queued }
+            s.drainScheduled = true
+            return .scheduleDrain
+        }
+    }
+
+    /// Enqueues several commands with nothing from other callers between them (ASKING +
+    /// command, MULTI … EXEC). All are accepted or all rejected.
+    func enqueue(batch: [(RESPCommand, PendingRequest)], endpoint: String) -> EnqueueResult {
+        state.withLock { s in
+            if let closed = s.closed { return .rejected(closed.markedNotSent()) }
+            guard s.outstanding + batch.count <= maxOutstanding else {
+                return .rejected(
+                    RedisError(
+                        .tooManyInFlight,
+                        "\(s.outstanding) commands are already waiting on this connection (max_in_flight = \(maxOutstanding)); slow down or raise the limit",
+                        endpoint: endpoint
+                    ).markedNotSent())
+            }
+            s.outstanding += batch.count
+            for (command, request) in batch {
+                command.write(into: &s.buffer)
+                s.requests.append(request)
+            }
             if s.drainScheduled { return .queued }
             s.drainScheduled = true
             return .scheduleDrain

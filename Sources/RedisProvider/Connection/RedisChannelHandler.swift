@@ -125,7 +125,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
     }
 
     private func failAll(_ error: RedisError) {
-        for request in outbox.close(error) { request.complete(.failure(error)) }
+        let unsent = error.markedNotSent()
+        for request in outbox.close(error) { request.complete(.failure(unsent)) }
         while let (request, _) = inFlight.popFirst() { request.complete(.failure(error)) }
     }
 

@@ -128,11 +128,20 @@ public final class RedisConnection: Sendable {
         }
     }
 
-    /// Sends several commands back to back (one write) and returns their replies in order.
+    /// Sends several commands back to back (one write, nothing from other callers between
+    /// them) and returns their replies in order.
     public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         // Enqueue all before awaiting any, so they leave together.
         let requests = commands.map { _ in PendingRequest() }
-        for (command, request) in zip(commands, requests) { enqueue(command, request) }
+        switch outbox.enqueue(batch: Array(zip(commands, requests)), endpoint: endpointText) {
+        case .queued:
+            break
+        case .scheduleDrain:
+            let handler = self.handler
+            channel.eventLoop.execute { handler.value.drain() }
+        case .rejected(let error):
+            for request in requests { request.complete(.failure(error)) }
+        }
         var replies: [RESPValue] = []
         replies.reserveCapacity(commands.count)
         for request in requests {
@@ -177,10 +186,8 @@ public final class RedisConnection: Sendable {
             // QUIT-free drain: a PING sent now is answered after everything before it.
             _ = try? await send(RESPCommand("PING"))
         }
-        let unsent = outbox.close(RedisError(.shutdown, "The connection was closed by the client", endpoint: endpointText))
-        for request in unsent {
-            request.complete(.failure(RedisError(.shutdown, "The connection was closed by the client", endpoint: endpointText)))
-        }
+        let error = RedisError(.shutdown, "The connection was closed by the client", endpoint: endpointText)
+        for request in outbox.close(error) { request.complete(.failure(error.markedNotSent())) }
         try? await channel.close()
     }
 

@@ -52,6 +52,10 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
     /// The error reply, for `.server` (also kept for handshake failures).
     public var serverError: RESPError?
 
+    /// `true` when the command certainly never reached the server (it was still queued, or no
+    /// connection could be made), so replaying it is safe whatever it does.
+    public internal(set) var commandWasNotSent = false
+
     public init(_ kind: Kind, _ message: String, endpoint: String? = nil, serverError: RESPError? = nil) {
         self.kind = kind
         self.message = message
@@ -66,7 +70,13 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
 
     /// `true` when the command may or may not have been executed by the server.
     public var outcomeUnknown: Bool {
-        kind == .commandTimeout || kind == .connectionClosed || kind == .outcomeUnknown
+        !commandWasNotSent && (kind == .commandTimeout || kind == .connectionClosed || kind == .outcomeUnknown)
+    }
+
+    func markedNotSent() -> RedisError {
+        var e = self
+        e.commandWasNotSent = true
+        return e
     }
 
     static func server(_ error: RESPError, endpoint: String?) -> RedisError {

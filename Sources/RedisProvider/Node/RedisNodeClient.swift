@@ -53,14 +53,31 @@ public final class RedisNodeClient: Sendable {
         self.state = Mutex(State(slots: Array(repeating: .idle(failures: 0), count: max(1, configuration.connectionsPerNode))))
     }
 
+    /// A client sharing an already built TLS context (a cluster's nodes share one).
+    init(
+        endpoint: RedisEndpoint, configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup,
+        sslContext: NIOSSLContext?
+    ) {
+        self.endpoint = endpoint
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        self.sslContext = sslContext
+        self.backoff = ReconnectBackoff(base: configuration.reconnectBaseDelay, cap: configuration.reconnectMaxDelay)
+        self.state = Mutex(State(slots: Array(repeating: .idle(failures: 0), count: max(1, configuration.connectionsPerNode))))
+    }
+
     /// Sends a command on a shared connection; error replies come back as `.error` values.
     public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        try await connection().send(command)
+        let c: RedisConnection
+        do { c = try await connection() } catch { throw error.markedNotSent() }
+        return try await c.send(command)
     }
 
     /// Sends commands back to back on one shared connection; replies in order.
     public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
-        try await connection().send(pipeline: commands)
+        let c: RedisConnection
+        do { c = try await connection() } catch { throw error.markedNotSent() }
+        return try await c.send(pipeline: commands)
     }
 
     /// A connection of this node's shared set, connecting (or waiting for a reconnect) first
