@@ -7,6 +7,11 @@ public struct RedisScanPage: Sendable {
     public var cursor: String
     public var elements: [ByteBuffer]
 
+    public init(cursor: String, elements: [ByteBuffer]) {
+        self.cursor = cursor
+        self.elements = elements
+    }
+
     init(_ reply: RESPValue) throws(RedisError) {
         guard let parts = reply.elements, parts.count == 2, let cursor = parts[0].string,
             let elements = parts[1].elements
@@ -31,12 +36,19 @@ extension RedisCommandExecutor {
         return try RedisScanPage(try await execute(command))
     }
 
-    /// Every key matching, page by page, as an async sequence of keys.
-    public func scanKeys(match: String? = nil, count: Int? = nil, type: String? = nil) -> RedisScanSequence {
+    /// Every key matching, page by page, as an async sequence of keys (on a cluster client,
+    /// every key of every shard).
+    public func scanKeys(match: String?, count: Int?, type: String?) -> RedisScanSequence {
         RedisScanSequence { cursor async throws(RedisError) in
             try await self.scan(cursor: cursor, match: match, count: count, type: type)
         }
     }
+
+    /// Every key (see `scanKeys(match:count:type:)`).
+    public func scanKeys() -> RedisScanSequence { scanKeys(match: nil, count: nil, type: nil) }
+
+    /// Every key matching the glob-style `match` pattern.
+    public func scanKeys(match: String) -> RedisScanSequence { scanKeys(match: match, count: nil, type: nil) }
 
     /// `HSCAN key cursor …`: elements alternate field, value.
     public func hscan(_ key: some RESPArgumentEncodable, cursor: String = "0", match: String? = nil, count: Int? = nil)

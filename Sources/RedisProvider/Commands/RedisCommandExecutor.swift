@@ -7,6 +7,10 @@ public protocol RedisCommandExecutor: Sendable {
     /// Runs a command and returns its reply. Error replies are thrown as `RedisError`
     /// of kind `.server` with the reply in `serverError`.
     func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue
+
+    /// Every key matching `match` (and of `type`), as an async sequence. A cluster client
+    /// scans every shard; the default scans the one server.
+    func scanKeys(match: String?, count: Int?, type: String?) -> RedisScanSequence
 }
 
 extension RedisCommandExecutor {
