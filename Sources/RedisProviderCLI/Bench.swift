@@ -72,8 +72,8 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         let url = try connection.resolvedURL()
-        let client = try RedisClient(url: url)
-        try await client.ping()
+        let client = try connection.makeClient(url)
+        _ = try await client.execute(RESPCommand("PING"))
         var results: [BenchResult] = []
         for test in try parsedTests() {
             let result = try await BenchRunner(
@@ -105,7 +105,7 @@ struct Bench: AsyncParsableCommand {
             print("resident memory of this process: \(rss / 1_048_576) MiB")
             if let idle { print("idle connections: \(idle.count), \(idle.bytesPerConnection) bytes each (resident memory delta)") }
         }
-        await client.shutdown()
+        await connection.shutdown(client)
     }
 
     /// Runs redis-benchmark with the same flags and returns requests/s per test name.
@@ -117,6 +117,7 @@ struct Bench: AsyncParsableCommand {
         if let password = url.password { args += ["-a", password] }
         if let user = url.username { args += ["--user", user] }
         if url.tls { args += ["--tls", "--insecure"] }
+        if url.mode.isCluster { args.append("--cluster") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["redis-benchmark"] + args

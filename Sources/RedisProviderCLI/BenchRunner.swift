@@ -76,7 +76,7 @@ struct BenchReport: Codable {
 
 /// Runs one test: `callers` tasks, each sending its next command only after its reply.
 struct BenchRunner {
-    let client: RedisClient
+    let client: any RedisCommandExecutor
     let test: BenchTest
     let callers: Int
     let requests: Int

@@ -40,19 +40,31 @@ struct Call: AsyncParsableCommand {
 
     func run() async throws {
         let url = try connection.resolvedURL()
-        var configuration = RedisClientConfiguration(url: url)
-        if url.options.protocolVersion == nil { configuration.protocolVersion = resp3 ? 3 : 2 }
         let argv = command.map { ByteBuffer(string: $0) }
-        // One command on a connection of its own, so that blocking commands work too.
-        let connection = try await RedisConnection.connect(to: url.endpoints[0], configuration: configuration)
         let reply: RESPValue
-        do {
-            reply = try await connection.send(RESPCommand(argv: argv))
-        } catch {
+        if url.mode.isCluster {
+            // Like redis-cli -c: follow the cluster's redirects.
+            let client = try connection.makeClient(url, protocolVersion: resp3 ? 3 : 2) as! RedisClusterClient
+            do {
+                reply = try await client.send(raw: RESPCommand(argv: argv))
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+            await client.shutdown()
+        } else {
+            var configuration = RedisClientConfiguration(url: url)
+            if url.options.protocolVersion == nil { configuration.protocolVersion = resp3 ? 3 : 2 }
+            // One command on a connection of its own, so that blocking commands work too.
+            let connection = try await RedisConnection.connect(to: url.endpoints[0], configuration: configuration)
+            do {
+                reply = try await connection.send(RESPCommand(argv: argv))
+            } catch {
+                await connection.close(graceful: false)
+                throw error
+            }
             await connection.close(graceful: false)
-            throw error
         }
-        await connection.close(graceful: false)
         FileHandle.standardOutput.write(Data(RedisCLIFormat.formatBytes(reply, raw: raw, command: command)))
         if case .error = reply { throw CLIExit(status: 1) }
     }

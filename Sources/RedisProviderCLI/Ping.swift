@@ -16,12 +16,17 @@ struct Ping: AsyncParsableCommand {
 
     func run() async throws {
         let url = try connection.resolvedURL()
-        let client = try RedisClient(url: url)
-        defer { Task { await client.shutdown() } }
+        let client = try connection.makeClient(url)
         let start = ContinuousClock.now
-        let reply = try await client.ping()
+        let reply: String
+        do {
+            reply = try await client.ping()
+        } catch {
+            await connection.shutdown(client)
+            throw error
+        }
         let elapsed = ContinuousClock.now - start
         print("\(reply) from \(url.endpoints[0]) in \(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)) ms")
-        await client.shutdown()
+        await connection.shutdown(client)
     }
 }

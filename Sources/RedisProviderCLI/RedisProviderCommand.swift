@@ -52,6 +52,22 @@ struct ConnectionOptions: ParsableArguments {
         let text = url ?? ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379"
         return try RedisURL(text)
     }
+
+    /// A cluster or standalone client, as the URL's mode says.
+    func makeClient(_ url: RedisURL, protocolVersion: Int? = nil) throws(RedisError) -> any RedisCommandExecutor {
+        var configuration = RedisClientConfiguration(url: url)
+        if let protocolVersion, url.options.protocolVersion == nil { configuration.protocolVersion = protocolVersion }
+        if url.mode.isCluster {
+            return try RedisClusterClient(
+                seeds: url.endpoints, configuration: configuration, options: RedisClusterOptions(refreshInterval: nil))
+        }
+        return try RedisClient(endpoint: url.endpoints[0], configuration: configuration)
+    }
+
+    func shutdown(_ client: any RedisCommandExecutor) async {
+        if let c = client as? RedisClient { await c.shutdown() }
+        if let c = client as? RedisClusterClient { await c.shutdown() }
+    }
 }
 
 /// An exit with a given status and nothing more to print.

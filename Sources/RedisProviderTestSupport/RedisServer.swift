@@ -19,6 +19,10 @@ public final class RedisServer: @unchecked Sendable {
         public var extraArguments: [String] = []
         /// The server binary; default `$REDIS_SERVER_BIN`, else `redis-server` on PATH.
         public var binary: String?
+        /// The data folder (`--dir`, also holding `server.log`); default a new temporary one.
+        /// Set it to start a server again on the files of an earlier one (e.g. a cluster
+        /// node's `nodes.conf`). `stop()` removes it either way.
+        public var directory: URL?
 
         public init() {}
     }
@@ -66,7 +70,7 @@ public final class RedisServer: @unchecked Sendable {
     }
 
     private static func launch(_ options: Options, port: Int, timeout: Duration) async throws -> RedisServer {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("redis-provider-\(UUID().uuidString)")
+        let dir = options.directory ?? URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("redis-provider-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var args = [
             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.path,

@@ -108,3 +108,27 @@ import Testing
         }
     }
 }
+
+@Suite struct ModeDetectionTests {
+    @Test(arguments: [
+        ("redis://redis-cluster.redis.svc.cluster.local:6379?cluster=true", true, "cluster=true"),
+        ("redis://redis-livekit.redis.svc.cluster.local:6379", false, "one node"),
+        ("redis://redis-cluster-ceph-0.redis-cluster.redis.svc.cluster.local:6379,redis://redis-cluster-ceph-1.redis-cluster.redis.svc.cluster.local:6379", true, "2 nodes"),
+        ("redis://redis-cluster.redis.svc.cluster.local:6379", true, "contains \"cluster\""),
+        ("redis://redis-cluster.redis.svc.cluster.local:6379?cluster=false", false, "cluster=false"),
+        ("redis://a:6379,b:6379?cluster=false", false, "cluster=false"),
+        ("redis://10.42.9.221:6379,", true, "nodes"),
+        ("redis://[::1]:6379", false, "one node"),
+        ("rediss://my-cluster.example.com", true, "contains"),
+        ("redis://localhost", false, "one node"),
+    ])
+    func modeTable(url: String, cluster: Bool, reason: String) throws {
+        guard let parsed = try? RedisURL(url) else {
+            // "redis://10.42.9.221:6379," has an empty entry: an error, not a guess.
+            #expect(url.hasSuffix(","))
+            return
+        }
+        #expect(parsed.mode.isCluster == cluster, "\(url)")
+        #expect(parsed.mode.reason.contains(reason), "\(url): \(parsed.mode.reason)")
+    }
+}

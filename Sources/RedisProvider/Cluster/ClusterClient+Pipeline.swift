@@ -1,0 +1,151 @@
+import NIOCore
+import RESP
+
+extension RedisClusterClient {
+    /// Sends commands as pipelines, one per node, concurrently, and returns each command's
+    /// outcome in the caller's order. Commands to the same node keep their relative order.
+    /// A command redirected (MOVED/ASK) or refused during a failover is retried on its own;
+    /// multi-key commands spanning slots are split as `execute` does. Error replies are
+    /// `.failure` with kind `.server`.
+    public func pipeline(_ commands: [RESPCommand]) async -> [Result<RESPValue, RedisError>] {
+        var results = [Result<RESPValue, RedisError>?](repeating: nil, count: commands.count)
+        var routes: [ClusterRoute?] = []
+        var byNode: [RedisEndpoint: [Int]] = [:]
+        var individually: [Int] = []
+        for (i, command) in commands.enumerated() {
+            do throws(RedisError) {
+                if let reason = ConnectionTakeover.reason(command) { throw RedisError(.unsupportedCommand, reason) }
+                let route = try ClusterRoute(command)
+                routes.append(route)
+                switch route.target {
+                case .slot(let slot):
+                    if let endpoint = try await target(slot: slot, readOnly: route.readOnly) {
+                        byNode[endpoint, default: []].append(i)
+                    } else {
+                        individually.append(i)
+                    }
+                case .anyPrimary, .split, .fanOut:
+                    individually.append(i)
+                }
+            } catch {
+                routes.append(nil)
+                results[i] = .failure(error)
+            }
+        }
+        let groups = Array(byNode)
+        let routesCopy = routes
+        let outcomes = await withTaskGroup(of: [(Int, Result<RESPValue, RedisError>)].self) { group in
+            for (endpoint, indices) in groups {
+                group.addTask {
+                    await self.runGroup(indices.map { (index: $0, command: commands[$0], route: routesCopy[$0]!) }, on: endpoint)
+                }
+            }
+            for i in individually {
+                group.addTask {
+                    do throws(RedisError) { return [(i, .success(try await self.execute(commands[i])))] } catch { return [(i, .failure(error))] }
+                }
+            }
+            var all: [(Int, Result<RESPValue, RedisError>)] = []
+            for await part in group { all += part }
+            return all
+        }
+        for (i, r) in outcomes { results[i] = r }
+        return results.map { $0! }
+    }
+
+    private func runGroup(
+        _ items: [(index: Int, command: RESPCommand, route: ClusterRoute)], on endpoint: RedisEndpoint
+    ) async -> [(Int, Result<RESPValue, RedisError>)] {
+        var out: [(Int, Result<RESPValue, RedisError>)] = []
+        do throws(RedisError) {
+            let replies = try await pool.node(endpoint).send(pipeline: items.map(\.command))
+            for (item, reply) in zip(items, replies) {
+                if case .error(let e) = reply, Self.isClusterRetryable(e) {
+                    out.append((item.index, await retryAlone(item.command, item.route)))
+                } else if case .error(let e) = reply {
+                    out.append((item.index, .failure(RedisError.server(e, endpoint: endpoint.description))))
+                } else {
+                    out.append((item.index, .success(reply)))
+                }
+            }
+        } catch {
+            for item in items {
+                if item.route.idempotent || error.commandWasNotSent {
+                    out.append((item.index, await retryAlone(item.command, item.route)))
+                } else {
+                    var e = error
+                    e.kind = .outcomeUnknown
+                    e.message = "\(item.route.name) may have been applied before the connection failed (\(error.message)); it was not replayed because it is not idempotent"
+                    out.append((item.index, .failure(e)))
+                }
+            }
+        }
+        return out
+    }
+
+    private func retryAlone(_ command: RESPCommand, _ route: ClusterRoute) async -> Result<RESPValue, RedisError> {
+        do throws(RedisError) {
+            guard case .slot(let slot) = route.target else { return .success(try await execute(command)) }
+            let reply = try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent)
+            if case .error(let e) = reply { return .failure(RedisError.server(e, endpoint: nil)) }
+            return .success(reply)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static func isClusterRetryable(_ error: RESPError) -> Bool {
+        ["MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "LOADING", "MASTERDOWN"].contains(error.code)
+    }
+
+    /// Runs `commands` as one MULTI/EXEC transaction on the primary of their slot, on a
+    /// connection of its own. All keys must share one slot (use a hash tag). Returns EXEC's
+    /// replies; throws when the transaction was aborted.
+    public func transaction(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+        var slot: Int?
+        for command in commands {
+            let route = try ClusterRoute(command)
+            switch route.target {
+            case .slot(let s):
+                if let existing = slot, existing != s {
+                    throw RedisError(
+                        .crossSlot,
+                        "A transaction's keys must share one hash slot (found slots \(existing) and \(s)); give them a common hash tag such as {order:17}")
+                }
+                slot = s
+            case .anyPrimary: break
+            case .split, .fanOut:
+                throw RedisError(.crossSlot, "\(route.name) cannot run inside a cluster transaction: its keys span slots or it needs every node")
+            }
+        }
+        for attempt in 0..<4 {
+            guard let endpoint = try await target(slot: slot, readOnly: false) else {
+                try? await Task.sleep(for: .milliseconds(100 << attempt))
+                _ = try? await refresh(force: true)
+                continue
+            }
+            let replies: [RESPValue]
+            do {
+                replies = try await pool.node(endpoint).withDedicatedConnection { c in
+                    try await c.send(pipeline: [RESPCommand("MULTI")] + commands + [RESPCommand("EXEC")])
+                }
+            } catch let e as RedisError {
+                throw e
+            } catch {
+                throw RedisError(.connectionClosed, "\(error)", endpoint: endpoint.description)
+            }
+            let queued = replies.dropFirst().dropLast()
+            if queued.contains(where: { if case .error(let e) = $0 { return e.code == "MOVED" || e.code == "ASK" || e.code == "TRYAGAIN" } else { return false } }) {
+                _ = try? await refresh(force: true)
+                continue  // nothing ran: EXEC was aborted
+            }
+            switch replies.last {
+            case .array(let results)?: return results
+            case .null?: throw RedisError(.server, "The transaction was aborted because a watched key changed", endpoint: endpoint.description)
+            case .error(let e)?: throw RedisError.server(e, endpoint: endpoint.description)
+            default: throw RedisError(.protocolViolation, "EXEC returned an unexpected reply", endpoint: endpoint.description)
+            }
+        }
+        throw RedisError(.clusterDown, "The transaction's slot kept moving; the cluster is resharding — retry later")
+    }
+}

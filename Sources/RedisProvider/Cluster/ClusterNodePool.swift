@@ -1,0 +1,52 @@
+import NIOCore
+import NIOSSL
+import Synchronization
+
+/// The node clients of a cluster, one per announced address, created on first use. Each
+/// connects to the reachable address the options map the announced one to.
+final class ClusterNodePool: Sendable {
+    private let nodes = Mutex<[RedisEndpoint: RedisNodeClient]>([:])
+    let configuration: RedisClientConfiguration
+    let options: RedisClusterOptions
+    let eventLoopGroup: any EventLoopGroup
+    let sslContext: NIOSSLContext?
+
+    init(configuration: RedisClientConfiguration, options: RedisClusterOptions, eventLoopGroup: any EventLoopGroup) throws(RedisError) {
+        var configuration = configuration
+        configuration.database = 0  // a cluster has database 0 only
+        configuration.readOnly = options.readPolicy != .primary
+        self.configuration = configuration
+        self.options = options
+        self.eventLoopGroup = eventLoopGroup
+        self.sslContext = try configuration.tls?.makeContext()
+    }
+
+    /// The client for the node announced as `endpoint`.
+    func node(_ endpoint: RedisEndpoint) -> RedisNodeClient {
+        nodes.withLock { nodes in
+            if let node = nodes[endpoint] { return node }
+            let node = RedisNodeClient(
+                endpoint: options.reachable(endpoint), configuration: configuration, eventLoopGroup: eventLoopGroup,
+                sslContext: sslContext)
+            nodes[endpoint] = node
+            return node
+        }
+    }
+
+    /// Closes the clients of nodes that are no longer part of the cluster.
+    func retain(only endpoints: Set<RedisEndpoint>, keeping seeds: Set<RedisEndpoint>) async {
+        let gone: [RedisNodeClient] = nodes.withLock { nodes in
+            let stale = nodes.keys.filter { !endpoints.contains($0) && !seeds.contains($0) }
+            return stale.compactMap { nodes.removeValue(forKey: $0) }
+        }
+        for node in gone { await node.shutdown(graceful: true) }
+    }
+
+    func shutdown() async {
+        let all = nodes.withLock { nodes in
+            defer { nodes.removeAll() }
+            return Array(nodes.values)
+        }
+        for node in all { await node.shutdown(graceful: true) }
+    }
+}

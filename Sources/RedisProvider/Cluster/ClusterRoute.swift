@@ -1,0 +1,95 @@
+import NIOCore
+import RESP
+
+/// Where one command goes in a cluster, decided from the command metadata the servers publish:
+/// the slot of its keys, a split per slot (MGET, MSET, DEL …), a fan-out to every primary
+/// (KEYS, DBSIZE, FLUSHALL …), or any primary.
+struct ClusterRoute {
+    enum Target {
+        case slot(Int)
+        case anyPrimary
+        /// One part per slot; `groups` are indices into `ClusterRoute.groups`.
+        case split([(slot: Int, groups: [Int])])
+        case fanOut(allNodes: Bool)
+    }
+
+    let name: String
+    let argv: [ByteBuffer]
+    let metadata: RedisCommandMetadata?
+    let target: Target
+    let readOnly: Bool
+    let idempotent: Bool
+    /// For splits: the argument groups that start at each key (key plus its values).
+    let groups: [Range<Int>]
+    /// Where the arguments before the first key end (command name, subcommand, …).
+    let headerEnd: Int
+
+    init(_ command: RESPCommand) throws(RedisError) {
+        let argv = command.arguments
+        self.argv = argv
+        metadata = RedisCommandTable.metadata(for: argv)
+        name = metadata?.name.uppercased() ?? command.name
+        readOnly = metadata?.flags.contains(.readonly) ?? false
+        idempotent = readOnly || Self.idempotentWrites.contains(name)
+        let keys = metadata?.keyIndices(in: argv, includingNotKeys: true) ?? []
+        guard !keys.isEmpty else {
+            groups = []
+            headerEnd = argv.count
+            switch (name, metadata?.requestPolicy) {
+            case ("PING", _), ("INFO", _), (_, .allShards?): target = .fanOut(allNodes: false)
+            case (_, .allNodes?): target = .fanOut(allNodes: true)
+            default: target = .anyPrimary
+            }
+            return
+        }
+        let slots = keys.map { HashSlot.slot(for: argv[$0]) }
+        let first = slots[0]
+        if slots.allSatisfy({ $0 == first }) {
+            target = .slot(first)
+            groups = []
+            headerEnd = keys[0]
+            return
+        }
+        guard metadata?.requestPolicy == .multiShard, Self.contiguousGroups(keys, argv.count) else {
+            let sample = zip(keys, slots).prefix(4).map { "\(String(buffer: argv[$0.0])) → slot \($0.1)" }
+            let name = self.name
+            throw RedisError(
+                .crossSlot,
+                "\(name) is atomic and its keys map to different hash slots (\(sample.joined(separator: ", "))). In a cluster all its keys must share one slot: give them a common hash tag, e.g. {user42}:profile and {user42}:sessions")
+        }
+        var ranges: [Range<Int>] = []
+        for (i, k) in keys.enumerated() { ranges.append(k..<(i + 1 < keys.count ? keys[i + 1] : argv.count)) }
+        groups = ranges
+        headerEnd = keys[0]
+        var order: [Int] = []
+        var bySlot: [Int: [Int]] = [:]
+        for (i, slot) in slots.enumerated() {
+            if bySlot[slot] == nil { order.append(slot) }
+            bySlot[slot, default: []].append(i)
+        }
+        target = .split(order.map { ($0, bySlot[$0]!) })
+    }
+
+    /// Keys evenly spaced to the end (MSET k v k v, DEL k k k): each key starts a group.
+    private static func contiguousGroups(_ keys: [Int], _ count: Int) -> Bool {
+        guard keys.count > 1 else { return true }
+        let step = keys[1] - keys[0]
+        guard step > 0 else { return false }
+        for i in 1..<keys.count where keys[i] - keys[i - 1] != step { return false }
+        return keys.last! + step == count
+    }
+
+    /// The command for one part of a split: the header, then the part's groups in order.
+    func command(for groupIndices: [Int]) -> RESPCommand {
+        var parts = Array(argv[..<headerEnd])
+        for g in groupIndices { parts.append(contentsOf: argv[groups[g]]) }
+        return RESPCommand(argv: parts)
+    }
+
+    /// Writes whose replay leaves the same state: safe to retry after a lost connection.
+    static let idempotentWrites: Set<String> = [
+        "SET", "MSET", "DEL", "UNLINK", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST", "HSET", "HMSET",
+        "HDEL", "SADD", "SREM", "ZADD", "ZREM", "SETEX", "PSETEX", "FLUSHALL", "FLUSHDB", "SCRIPT|LOAD",
+        "SCRIPT|FLUSH", "CONFIG|SET", "TOUCH", "PING", "ECHO",
+    ]
+}

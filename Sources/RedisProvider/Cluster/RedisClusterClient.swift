@@ -1,0 +1,356 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RESP
+import Synchronization
+
+/// A client for a Redis Cluster that behaves like one server.
+///
+/// It discovers the topology from the seeds (`CLUSTER SHARDS`, majority of several nodes),
+/// routes each command by the hash slot of its keys (found from the servers' own command
+/// metadata), follows MOVED and ASK, rides out failovers and resharding within a retry budget,
+/// splits multi-key commands across slots, fans keyless commands out to every primary, and
+/// scans the whole cluster.
+///
+/// ```swift
+/// let cluster = try RedisClusterClient(url: "redis://redis-cluster.redis.svc.cluster.local:6379?cluster=true")
+/// try await cluster.mset([(key: "a", value: "1"), (key: "b", value: "2")])   // two slots: split
+/// let total = try await cluster.dbsize()                                        // sum over primaries
+/// ```
+public final class RedisClusterClient: RedisCommandExecutor {
+    /// The addresses from the URL (host names resolved again whenever every node is lost).
+    public let seeds: [RedisEndpoint]
+    let options: RedisClusterOptions
+    let pool: ClusterNodePool
+    private let discovery: ClusterDiscovery
+    private let state: Mutex<State>
+
+    private struct State {
+        var slotMap: SlotMap?
+        var refresh: Task<SlotMap, any Error>?
+        var lastRefresh: ContinuousClock.Instant?
+        var retryPolicy: ClusterRetryPolicy
+        var retryPolicySized = false
+        var rotation = 0
+        var latencies: [RedisEndpoint: Duration] = [:]
+        var background: Task<Void, Never>?
+        var isShutdown = false
+    }
+
+    /// A client for the cluster the seeds belong to. Nothing connects until the first command.
+    public init(
+        seeds: [RedisEndpoint],
+        configuration: RedisClientConfiguration = .init(),
+        options: RedisClusterOptions = .init(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws(RedisError) {
+        guard !seeds.isEmpty else { throw RedisError(.invalidConfiguration, "A cluster client needs at least one seed address") }
+        if configuration.database != 0 {
+            throw RedisError(
+                .invalidConfiguration,
+                "Redis Cluster has only database 0; remove /\(configuration.database) from the URL")
+        }
+        self.seeds = seeds
+        self.options = options
+        self.pool = try ClusterNodePool(configuration: configuration, options: options, eventLoopGroup: eventLoopGroup)
+        self.discovery = ClusterDiscovery(pool: pool)
+        self.state = Mutex(State(retryPolicy: options.retryPolicy ?? ClusterRetryPolicy()))
+        if let interval = options.refreshInterval { startBackgroundRefresh(every: interval) }
+    }
+
+    /// A client configured by a URL: its nodes are the seeds, its credentials and options apply.
+    public convenience init(
+        url: RedisURL, options: RedisClusterOptions = .init(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws(RedisError) {
+        try self.init(seeds: url.endpoints, configuration: RedisClientConfiguration(url: url), options: options, eventLoopGroup: eventLoopGroup)
+    }
+
+    /// A client configured by the URL text `url`.
+    public convenience init(
+        url: String, options: RedisClusterOptions = .init(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws(RedisError) {
+        try self.init(url: try RedisURL(url), options: options, eventLoopGroup: eventLoopGroup)
+    }
+
+    // MARK: - Commands
+
+    public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+        if let reason = ConnectionTakeover.reason(command) {
+            throw RedisError(.unsupportedCommand, reason)
+        }
+        let route = try ClusterRoute(command)
+        let reply: RESPValue
+        switch route.target {
+        case .slot(let slot):
+            reply = try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent)
+        case .anyPrimary:
+            reply = try await send(command, slot: nil, readOnly: route.readOnly, idempotent: route.idempotent)
+        case .split(let parts):
+            return try await executeSplit(route, parts)
+        case .fanOut(let allNodes):
+            return try await executeFanOut(route, allNodes: allNodes)
+        }
+        if case .error(let e) = reply { throw RedisError.server(e, endpoint: nil) }
+        return reply
+    }
+
+    /// Sends `command` to the owner of `slot` (any primary when `nil`), following redirects
+    /// and retrying per the retry policy. Error replies that are final come back as values.
+    func send(_ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool) async throws(RedisError) -> RESPValue {
+        let policy = state.withLock { $0.retryPolicy }
+        var retry = CommandRetryState(policy: policy, startedAt: .now, isIdempotent: idempotent)
+        var redirect: (endpoint: RedisEndpoint, asking: Bool)?
+        while true {
+            let endpoint: RedisEndpoint
+            if let r = redirect {
+                endpoint = r.endpoint
+            } else {
+                guard let e = try await target(slot: slot, readOnly: readOnly) else {
+                    // No node serves the slot right now: let the policy wait for the cluster.
+                    let outcome = CommandRetryState.Outcome.reply(
+                        .error(RESPError(message: "CLUSTERDOWN Hash slot \(slot ?? -1) is not served by any known node")))
+                    if case .fail(let error) = try await follow(retry.next(outcome, now: .now), redirect: &redirect, slot: slot) {
+                        throw error
+                    }
+                    continue
+                }
+                endpoint = e
+            }
+            let outcome: CommandRetryState.Outcome
+            do {
+                let node = pool.node(endpoint)
+                if redirect?.asking == true {
+                    let replies = try await node.send(pipeline: [RESPCommand("ASKING"), command])
+                    outcome = .reply(replies[1])
+                } else {
+                    outcome = .reply(try await node.send(command))
+                }
+            } catch {
+                outcome = .transportError(annotated(error, for: endpoint), sent: !error.commandWasNotSent)
+            }
+            let action = retry.next(outcome, now: .now, answeredBy: endpoint)
+            apply(retry.effects)
+            if case .deliver = action, case .reply(let value) = outcome { return value }
+            if case .fail(let error) = try await follow(action, redirect: &redirect, slot: slot) { throw error }
+        }
+    }
+
+    private enum Followed { case again, fail(RedisError) }
+
+    /// Performs what the retry policy decided; `.fail` ends the command.
+    private func follow(
+        _ action: CommandRetryState.Action, redirect: inout (endpoint: RedisEndpoint, asking: Bool)?, slot: Int?
+    ) async throws(RedisError) -> Followed {
+        switch action {
+        case .deliver:
+            return .fail(RedisError(.protocolViolation, "The retry policy delivered a transport failure"))
+        case .redirect(let endpoint, let asking):
+            redirect = (endpoint, asking)
+            return .again
+        case .retry(let delay, let refreshTopology):
+            redirect = nil
+            if refreshTopology { _ = try? await refresh(force: false) }
+            do { try await Task.sleep(for: delay) } catch {
+                return .fail(RedisError(.cancelled, "The task was cancelled while the command waited to be retried"))
+            }
+            return .again
+        case .fail(let error):
+            return .fail(error)
+        }
+    }
+
+    /// Carries out the side effects of a retry decision: MOVED patches the slot map at once
+    /// and asks for a throttled background refresh.
+    private func apply(_ effects: [CommandRetryState.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .patchSlot(let slot, let endpoint):
+                state.withLock { _ = $0.slotMap?.apply(movedSlot: slot, to: endpoint) }
+            case .scheduleRefresh:
+                scheduleRefresh()
+            }
+        }
+    }
+
+    /// Adds the address-map hint to failures reaching an announced address that is not mapped.
+    private func annotated(_ error: RedisError, for endpoint: RedisEndpoint) -> RedisError {
+        guard [.dnsFailure, .connectionRefused, .connectTimeout].contains(error.kind), !options.mapsAddresses,
+            !seeds.contains(endpoint)
+        else { return error }
+        var e = error
+        e.message += ". The cluster announces \(endpoint) for this node; if that address is not reachable from here (NAT, Docker, Kubernetes), map it to one that is with RedisClusterOptions.addressMap"
+        return e
+    }
+
+    // MARK: - Routing
+
+    /// The node a command for `slot` goes to under the read policy.
+    func target(slot: Int?, readOnly: Bool) async throws(RedisError) -> RedisEndpoint? {
+        let map = try await slotMap()
+        return state.withLock { s -> RedisEndpoint? in
+            guard let slot else {
+                let primaries = map.primaries
+                guard !primaries.isEmpty else { return nil }
+                s.rotation &+= 1
+                return primaries[s.rotation % primaries.count]
+            }
+            let primary = map.primary(for: slot)
+            guard readOnly, options.readPolicy != .primary else { return primary }
+            let replicas = map.replicas(for: slot)
+            guard !replicas.isEmpty else { return primary }
+            switch options.readPolicy {
+            case .primary:
+                return primary
+            case .preferReplica:
+                return replicas.randomElement()
+            case .roundRobinReplicas:
+                s.rotation &+= 1
+                return replicas[s.rotation % replicas.count]
+            case .lowestLatency:
+                let candidates = replicas + (primary.map { [$0] } ?? [])
+                return candidates.min { (s.latencies[$0] ?? .seconds(1)) < (s.latencies[$1] ?? .seconds(1)) }
+            }
+        }
+    }
+
+    /// The current slot map, discovering the topology first when there is none.
+    func slotMap() async throws(RedisError) -> SlotMap {
+        if let map = state.withLock({ $0.slotMap }) { return map }
+        return try await refresh(force: true)
+    }
+
+    // MARK: - Topology
+
+    /// Discovers the topology again. Concurrent callers share one refresh; without `force`,
+    /// a refresh within `minimumRefreshInterval` of the last one is skipped.
+    @discardableResult
+    public func refresh(force: Bool = true) async throws(RedisError) -> SlotMap {
+        enum Step { case use(SlotMap), wait(Task<SlotMap, any Error>) }
+        let step: Step = state.withLock { s in
+            if let task = s.refresh { return .wait(task) }
+            if !force, let map = s.slotMap, let last = s.lastRefresh, ContinuousClock.now - last < options.minimumRefreshInterval {
+                return .use(map)
+            }
+            let task = Task { try await self.discover() }
+            s.refresh = task
+            return .wait(task)
+        }
+        switch step {
+        case .use(let map):
+            return map
+        case .wait(let task):
+            do {
+                return try await task.value
+            } catch let e as RedisError {
+                throw e
+            } catch {
+                throw RedisError(.connectionRefused, "\(error)")
+            }
+        }
+    }
+
+    /// One discovery: ask known nodes (or the seeds, resolved again when every known node is
+    /// lost), take the majority view, connect to new primaries, then publish the new map.
+    private func discover() async throws -> SlotMap {
+        defer { state.withLock { $0.refresh = nil; $0.lastRefresh = .now } }
+        let known = state.withLock { $0.slotMap.map { Array($0.endpoints) } } ?? []
+        var view: ClusterTopology
+        do {
+            guard !known.isEmpty else { throw RedisError(.connectionRefused, "no known nodes") }
+            view = try await discovery.majorityView(of: known.shuffled(), quorum: options.topologyQuorum)
+        } catch let error as RedisError where error.kind == .invalidConfiguration {
+            throw error
+        } catch {
+            let resolved = await SeedResolver.resolve(seeds)
+            do throws(RedisError) {
+                view = try await discovery.majorityView(of: resolved, quorum: options.topologyQuorum)
+            } catch {
+                var e = error
+                e.message = "Cannot reach any node of the cluster (seeds: \(seeds.map(\.description).joined(separator: ", "))): \(error.message)"
+                throw e
+            }
+        }
+        if options.retryPolicy == nil, !state.withLock({ $0.retryPolicySized }),
+            let primary = view.primaries.first, let timeout = await discovery.nodeTimeout(from: primary.endpoint)
+        {
+            state.withLock {
+                $0.retryPolicy = ClusterRetryPolicy.sized(forNodeTimeout: timeout)
+                $0.retryPolicySized = true
+            }
+        }
+        let map = SlotMap(view)
+        // Make before break: connections to the primaries open before the map is published.
+        await withTaskGroup(of: Void.self) { group in
+            for endpoint in map.primaries {
+                group.addTask { _ = try? await self.pool.node(endpoint).connection() }
+            }
+        }
+        if options.readPolicy == .lowestLatency { await measureLatencies(map) }
+        state.withLock { $0.slotMap = map }
+        await pool.retain(only: map.endpoints, keeping: Set(seeds))
+        return map
+    }
+
+    private func measureLatencies(_ map: SlotMap) async {
+        var measured: [RedisEndpoint: Duration] = [:]
+        for endpoint in map.endpoints {
+            let start = ContinuousClock.now
+            if (try? await pool.node(endpoint).send(RESPCommand("PING"))) != nil { measured[endpoint] = .now - start }
+        }
+        state.withLock { $0.latencies = measured }
+    }
+
+    /// Refreshes in the background (throttled) after a MOVED.
+    func scheduleRefresh() {
+        Task { _ = try? await self.refresh(force: false) }
+    }
+
+    private func startBackgroundRefresh(every interval: Duration) {
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                if self.state.withLock({ $0.slotMap }) != nil { _ = try? await self.refresh(force: true) }
+            }
+        }
+        state.withLock { $0.background = task }
+    }
+
+    /// Stops background refreshes and closes every connection; replies already on their way
+    /// are awaited first.
+    public func shutdown() async {
+        let (background, refresh) = state.withLock { s in
+            s.isShutdown = true
+            return (s.background, s.refresh)
+        }
+        background?.cancel()
+        refresh?.cancel()
+        await pool.shutdown()
+    }
+
+    deinit {
+        state.withLock { $0.background?.cancel() }
+    }
+}
+
+extension RedisClusterClient {
+    /// Routes like `execute`, but a final error reply comes back as an `.error` value instead
+    /// of being thrown (for tools that print replies, such as `redis-provider call`).
+    public func send(raw command: RESPCommand) async throws(RedisError) -> RESPValue {
+        let route = try ClusterRoute(command)
+        switch route.target {
+        case .slot(let slot):
+            return try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent)
+        case .anyPrimary:
+            return try await send(command, slot: nil, readOnly: route.readOnly, idempotent: route.idempotent)
+        case .split, .fanOut:
+            do {
+                return try await execute(command)
+            } catch where error.kind == .server && error.serverError != nil {
+                return .error(error.serverError!)
+            }
+        }
+    }
+}

@@ -1,0 +1,294 @@
+import NIOCore
+import RESP
+import RedisProviderTestSupport
+import Testing
+
+@testable import RedisProvider
+
+/// Runs `body` with a fresh real 3-primary, 3-replica cluster and a client for it.
+func withCluster<T>(
+    _ options: RedisCluster.Options = .init(), clusterOptions: RedisClusterOptions = .init(refreshInterval: nil),
+    _ body: (RedisClusterClient, RedisCluster) async throws -> T
+) async throws -> T {
+    let cluster = try await RedisCluster.start(options)
+    let client = try RedisClusterClient(url: cluster.seedURL, options: clusterOptions)
+    do {
+        let result = try await body(client, cluster)
+        await client.shutdown()
+        cluster.stop()
+        return result
+    } catch {
+        await client.shutdown()
+        cluster.stop()
+        throw error
+    }
+}
+
+@Suite(.serialized) struct ClusterClientTests {
+    @Test func typedFamiliesRouteByKeyAndHashTag() async throws {
+        try await withCluster { client, cluster in
+            for i in 0..<50 {
+                try await client.set("plain:\(i)", "v\(i)")
+                try await client.hset("hash:\(i)", field: "f", value: i)
+                try await client.rpush("list:\(i)", ["a", "b"])
+                try await client.sadd("set:\(i)", ["x"])
+                try await client.zadd("zset:\(i)", [(score: Double(i), member: "m")])
+            }
+            for i in 0..<50 {
+                #expect(try await client.get("plain:\(i)").text == "v\(i)")
+                #expect(try await client.hget("hash:\(i)", field: "f").text == "\(i)")
+                #expect(try await client.llen("list:\(i)") == 2)
+                #expect(try await client.sismember("set:\(i)", "x"))
+                #expect(try await client.zscore("zset:\(i)", "m") == Double(i))
+            }
+            // Keys with one hash tag share a slot, so atomic multi-key commands work.
+            try await client.set("{user42}:a", "1")
+            try await client.set("{user42}:b", "2")
+            _ = try await client.send("RENAME", "{user42}:a", "{user42}:c")
+            #expect(try await client.get("{user42}:c").text == "1")
+            // Across slots they fail before sending, with a hint about hash tags.
+            let e = await redisError { _ = try await client.send("MSETNX", "a", "1", "b", "2") }
+            #expect(e?.kind == .crossSlot)
+            #expect(e?.message.contains("hash tag") == true)
+            // Each key lives where CLUSTER KEYSLOT says, on the slot's primary.
+            let owner = try await cluster.node(owningSlot: HashSlot.slot(for: "plain:7"))
+            let direct = try await cluster.call(cluster.index(of: owner)!, RESPCommand("GET", "plain:7"))
+            #expect(direct.string == "v7")
+        }
+    }
+
+    @Test func multiKeyCommandsAcrossAllSlots() async throws {
+        try await withCluster { client, _ in
+            let keys = (0..<1000).map { "k:\($0)" }
+            try await client.mset(keys.map { (key: $0, value: "v-" + $0) })
+            let values = try await client.mget(keys)
+            #expect(values.map(\.text) == keys.map { "v-" + $0 })
+            #expect(try await client.exists(keys) == 1000)
+            #expect(try await client.dbsize() == 1000)
+            #expect(try await client.del(Array(keys.prefix(600))) == 600)
+            #expect(try await client.unlink(Array(keys.suffix(400)) + ["missing"]) == 400)
+            #expect(try await client.dbsize() == 0)
+        }
+    }
+
+    @Test func fanOutAndClusterWideScan() async throws {
+        try await withCluster { client, cluster in
+            let keys = Set((0..<500).map { "scan:\($0)" })
+            try await client.mset(keys.map { (key: $0, value: "x") })
+            try await client.set("other", "y")
+            var perPrimary = 0
+            for primary in try await cluster.primaries() {
+                perPrimary += Int(try await cluster.call(cluster.index(of: primary)!, RESPCommand("DBSIZE")).string!)!
+            }
+            #expect(try await client.dbsize() == perPrimary)
+            #expect(perPrimary == 501)
+            var seen: [String] = []
+            for try await key in client.scanKeys(match: "scan:*", count: 50, type: nil) { seen.append(String(buffer: key)) }
+            #expect(seen.count == 500)  // exactly once
+            #expect(Set(seen) == keys)
+            let all = try await client.send("KEYS", "scan:1*", as: [String].self)
+            #expect(Set(all) == keys.filter { $0.hasPrefix("scan:1") })
+            #expect(try await client.ping() == "PONG")
+            try await client.flushdb()
+            #expect(try await client.dbsize() == 0)
+        }
+    }
+
+    @Test func pipelineOfAThousandMixedCommandsInOrder() async throws {
+        try await withCluster { client, _ in
+            var commands: [RESPCommand] = []
+            for i in 0..<250 {
+                commands.append(RESPCommand("SET", "p:\(i)", i))
+                commands.append(RESPCommand("INCR", "p:\(i)"))
+                commands.append(RESPCommand("GET", "p:\(i)"))
+                commands.append(RESPCommand("HGET", "p:\(i)", "f"))  // WRONGTYPE: an error in its place
+            }
+            let results = await client.pipeline(commands)
+            #expect(results.count == 1000)
+            for i in 0..<250 {
+                #expect((try? results[4 * i].get())?.string == "OK")
+                #expect((try? results[4 * i + 1].get()) == .integer(Int64(i + 1)))
+                #expect((try? results[4 * i + 2].get())?.string == "\(i + 1)")
+                guard case .failure(let e) = results[4 * i + 3] else { Issue.record("HGET on a string succeeded"); continue }
+                #expect(e.serverError?.code == "WRONGTYPE")
+            }
+        }
+    }
+
+    @Test func askDuringAHalfMigratedSlot() async throws {
+        try await withCluster { client, cluster in
+            let slot = HashSlot.slot(for: "{ask}:1")
+            for i in 0..<20 { try await client.set("{ask}:\(i)", "v\(i)") }
+            let source = try await cluster.node(owningSlot: slot)
+            let target = try await cluster.primaries().first { $0.port != source.port }!
+            let migration = try await cluster.beginMigration(slot: slot, to: target)
+            _ = try await migration.moveKeys(count: 10)
+            // Half the keys moved: the source answers ASK for them; the client follows.
+            for i in 0..<20 { #expect(try await client.get("{ask}:\(i)").text == "v\(i)") }
+            try await migration.finish()
+            for i in 0..<20 { #expect(try await client.get("{ask}:\(i)").text == "v\(i)") }
+            try await client.set("{ask}:new", "after")
+            let direct = try await cluster.call(cluster.index(of: target)!, RESPCommand("GET", "{ask}:new"))
+            #expect(direct.string == "after")
+        }
+    }
+
+    @Test func reshardingUnderLoadReachesNoCaller() async throws {
+        try await withCluster { client, cluster in
+            for i in 0..<2000 { try await client.set("r:\(i)", "\(i)") }
+            let errors = Collector<String>()
+            let stop = AtomicFlag()
+            let load = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for t in 0..<50 {
+                        group.addTask {
+                            var i = t
+                            while !stop.isSet {
+                                do {
+                                    let key = "r:\(i % 2000)"
+                                    if i % 3 == 0 {
+                                        try await client.set(key, "\(i % 2000)")
+                                    } else if try await client.get(key).text != "\(i % 2000)" {
+                                        errors.append("wrong value for \(key)")
+                                    }
+                                } catch {
+                                    errors.append("\(error)")
+                                }
+                                i += 50
+                            }
+                        }
+                    }
+                }
+            }
+            // Move 1,200 slots from the first shard to the second while the load runs.
+            let primaries = try await cluster.primaries().sorted { $0.port < $1.port }
+            let source = try await cluster.node(owningSlot: 0)
+            let target = primaries.first { $0.port != source.port }!
+            try await cluster.migrate(slots: 0..<1200, to: target)
+            stop.set()
+            await load.value
+            #expect(errors.all.isEmpty, "\(errors.all.prefix(5))")
+            #expect(try await client.get("r:1").text == "1")
+        }
+    }
+
+    @Test func killedPrimaryFailsOverWithoutFailingReads() async throws {
+        try await withCluster { client, cluster in
+            for i in 0..<300 { try await client.set("f:\(i)", "\(i)") }
+            let victim = try await cluster.node(owningSlot: HashSlot.slot(for: "f:1"))
+            let errors = Collector<String>()
+            let stop = AtomicFlag()
+            let load = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for t in 0..<50 {
+                        group.addTask {
+                            var i = t
+                            while !stop.isSet {
+                                do {
+                                    let v = try await client.get("f:\(i % 300)")
+                                    if v.text != "\(i % 300)" { errors.append("wrong value") }
+                                } catch {
+                                    errors.append("\(error)")
+                                }
+                                i += 50
+                            }
+                        }
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            cluster.kill(victim)
+            _ = try await cluster.waitForFailover(of: victim)
+            try await Task.sleep(for: .milliseconds(500))
+            stop.set()
+            await load.value
+            #expect(errors.all.isEmpty, "\(errors.all.prefix(5))")
+            #expect(try await client.get("f:1").text == "1")
+        }
+    }
+
+    @Test func shardWithoutReplicaDownThenBack() async throws {
+        var options = RedisCluster.Options()
+        options.replicasPerPrimary = 0
+        let retry = ClusterRetryPolicy(maxRedirects: 16, budget: .seconds(2), baseDelay: .milliseconds(20), maxDelay: .milliseconds(200))
+        try await withCluster(options, clusterOptions: RedisClusterOptions(refreshInterval: nil, retryPolicy: retry)) { client, cluster in
+            try await client.set("down:1", "v")
+            let victim = try await cluster.node(owningSlot: HashSlot.slot(for: "down:1"))
+            cluster.kill(victim)
+            let e = await redisError { _ = try await client.get("down:1") }
+            #expect(e?.kind == .clusterDown || e?.kind == .connectionRefused)
+            #expect(e?.message.isEmpty == false)
+            _ = try await cluster.restart(victim)
+            try await cluster.waitUntilHealthy()
+            var value: String?
+            for _ in 0..<50 where value == nil {
+                value = try? await client.get("down:1").text
+                if value == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            // No persistence: the restarted node is empty, but it serves its slots again.
+            #expect(try await client.set("down:1", "again"))
+            #expect(try await client.get("down:1").text == "again")
+        }
+    }
+
+    @Test func allSeedsDeadThenBack() async throws {
+        try await withCluster { client, cluster in
+            try await client.set("s:1", "v")
+            let nodes = cluster.nodes
+            for node in nodes { cluster.kill(node) }
+            let e = await redisError { _ = try await client.get("s:1") }
+            #expect(e != nil)
+            for node in nodes { _ = try await cluster.restart(node) }
+            try await cluster.waitUntilHealthy()
+            var ok = false
+            for _ in 0..<100 where !ok {
+                ok = (try? await client.set("s:1", "back")) == true
+                if !ok { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(ok)
+            #expect(try await client.get("s:1").text == "back")
+        }
+    }
+
+    @Test func announcedAddressesNeedTheAddressMap() async throws {
+        var options = RedisCluster.Options()
+        options.announceHostnames = true
+        let cluster = try await RedisCluster.start(options)
+        defer { cluster.stop() }
+        let unmapped = try RedisClusterClient(url: cluster.seedURL, options: RedisClusterOptions(refreshInterval: nil, retryPolicy: ClusterRetryPolicy(budget: .seconds(1))))
+        let e = await redisError { try await unmapped.set("nat:1", "v") }
+        #expect(e?.message.contains("addressMap") == true, "\(String(describing: e))")
+        await unmapped.shutdown()
+
+        var map: [RedisEndpoint: RedisEndpoint] = [:]
+        for node in cluster.nodes { map[cluster.announcedEndpoint(of: node)] = node.endpoint }
+        let mapped = try RedisClusterClient(url: cluster.seedURL, options: RedisClusterOptions(addressMap: map, refreshInterval: nil))
+        for i in 0..<50 { try await mapped.set("nat:\(i)", "v\(i)") }
+        for i in 0..<50 { #expect(try await mapped.get("nat:\(i)").text == "v\(i)") }
+        await mapped.shutdown()
+    }
+
+    @Test func replicaReads() async throws {
+        try await withCluster(clusterOptions: RedisClusterOptions(readPolicy: .roundRobinReplicas, refreshInterval: nil)) { client, _ in
+            try await client.set("rr:1", "v")
+            try await Task.sleep(for: .milliseconds(200))  // replication
+            var values: [String?] = []
+            for _ in 0..<10 { values.append(try await client.get("rr:1").text) }
+            #expect(values.allSatisfy { $0 == "v" })
+            let role = try await client.send("ROLE", as: RESPValue.self)
+            #expect(role.elements != nil)
+        }
+    }
+
+    @Test func transactionsOnOneSlot() async throws {
+        try await withCluster { client, _ in
+            let results = try await client.transaction([
+                RESPCommand("SET", "{tx}:a", "1"), RESPCommand("INCR", "{tx}:a"), RESPCommand("GET", "{tx}:a"),
+            ])
+            #expect(results.count == 3)
+            #expect(results[2].string == "2")
+            let e = await redisError { _ = try await client.transaction([RESPCommand("SET", "a", "1"), RESPCommand("SET", "b", "1")]) }
+            #expect(e?.kind == .crossSlot)
+        }
+    }
+}
