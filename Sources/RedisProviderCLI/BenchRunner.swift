@@ -50,12 +50,16 @@ struct BenchResult: Codable {
     var p99Milliseconds: Double
     var p999Milliseconds: Double
     var maxMilliseconds: Double
+    /// When the slowest request finished, in seconds from the start: with a node killed
+    /// mid-run, when its shard served again.
+    var slowestEndedAtSeconds: Double
     var errors: [String: Int]
 
     var line: String {
         var s = String(
             format: "%@: %.2f requests per second, p50=%.3f ms, p99=%.3f ms, p99.9=%.3f ms, max=%.3f ms (%d requests in %.2f s)",
             name, requestsPerSecond, p50Milliseconds, p99Milliseconds, p999Milliseconds, maxMilliseconds, requests, seconds)
+        if maxMilliseconds > 1000 { s += String(format: ", slowest request ended at %.2f s", slowestEndedAtSeconds) }
         if !errors.isEmpty { s += ", errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
         return s
     }
@@ -93,6 +97,8 @@ struct BenchRunner {
     private struct CallerResult: Sendable {
         var histogram: Histogram<UInt64>
         var errors: [String: Int]
+        var slowest: Duration = .zero
+        var slowestEndedAt: Duration = .zero
     }
 
     func run() async throws -> BenchResult {
@@ -107,6 +113,8 @@ struct BenchRunner {
                 group.addTask { [client, test, keyspace] in
                     var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
                     var errors: [String: Int] = [:]
+                    var slowest = Duration.zero
+                    var slowestEndedAt = Duration.zero
                     var random = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
                     while true {
                         if let deadline, ContinuousClock.now >= deadline { break }
@@ -121,11 +129,16 @@ struct BenchRunner {
                         } catch {
                             errors["other", default: 0] += 1
                         }
-                        let elapsed = ContinuousClock.now - t0
+                        let t1 = ContinuousClock.now
+                        let elapsed = t1 - t0
+                        if elapsed > slowest {
+                            slowest = elapsed
+                            slowestEndedAt = t1 - start
+                        }
                         _ = histogram.record(UInt64(max(elapsed.components.attoseconds / 1_000_000_000_000 + elapsed.components.seconds * 1_000_000, 0)))
                         shared.completed.add(1, ordering: .relaxed)
                     }
-                    return CallerResult(histogram: histogram, errors: errors)
+                    return CallerResult(histogram: histogram, errors: errors, slowest: slowest, slowestEndedAt: slowestEndedAt)
                 }
             }
             var all: [CallerResult] = []
@@ -137,6 +150,7 @@ struct BenchRunner {
         if progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         var merged = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var errors: [String: Int] = [:]
+        let slowest = perCaller.max { $0.slowest < $1.slowest }
         for r in perCaller {
             merged.add(r.histogram)
             errors.merge(r.errors, uniquingKeysWith: +)
@@ -147,6 +161,7 @@ struct BenchRunner {
             name: test.reportName, requests: done, seconds: seconds, requestsPerSecond: Double(done) / seconds,
             p50Milliseconds: Double(merged.valueAtPercentile(50)) / 1000, p99Milliseconds: Double(merged.valueAtPercentile(99)) / 1000,
             p999Milliseconds: Double(merged.valueAtPercentile(99.9)) / 1000, maxMilliseconds: Double(merged.max) / 1000,
+            slowestEndedAtSeconds: slowest.map { Double($0.slowestEndedAt.components.seconds) + Double($0.slowestEndedAt.components.attoseconds) / 1e18 } ?? 0,
             errors: errors)
     }
 

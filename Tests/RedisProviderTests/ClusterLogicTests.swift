@@ -565,11 +565,11 @@ struct ClusterLogicRetryTests {
         #expect(policy.maxRedirects == 16)
         #expect(policy.budget == .seconds(15))
         #expect(policy.baseDelay == .milliseconds(10))
-        #expect(policy.maxDelay == .milliseconds(500))
+        #expect(policy.maxDelay == .milliseconds(100))
         #expect(ClusterRetryPolicy.sized(forNodeTimeout: .seconds(5)).budget == .seconds(19))
         #expect(ClusterRetryPolicy.sized(forNodeTimeout: .milliseconds(2000)).budget == .seconds(10))
-        #expect((1...8).map { policy.delay(forRetry: $0) } == [10, 20, 40, 80, 160, 320, 500, 500].map { .milliseconds($0) })
-        #expect(policy.delay(forRetry: 1000) == .milliseconds(500))
+        #expect((1...8).map { policy.delay(forRetry: $0) } == [10, 20, 40, 80, 100, 100, 100, 100].map { .milliseconds($0) })
+        #expect(policy.delay(forRetry: 1000) == .milliseconds(100))
         #expect(ClusterRetryPolicy(jitter: 7).jitter == 1)
     }
 

@@ -15,6 +15,7 @@ final class ClusterNodePool: Sendable {
         var configuration = configuration
         configuration.database = 0  // a cluster has database 0 only
         configuration.readOnly = options.readPolicy != .primary
+        configuration.waitsForReconnect = false
         self.configuration = configuration
         self.options = options
         self.eventLoopGroup = eventLoopGroup

@@ -22,7 +22,7 @@ public struct ClusterRetryPolicy: Sendable, Hashable {
 
     public init(
         maxRedirects: Int = 16, budget: Duration = .seconds(15),
-        baseDelay: Duration = .milliseconds(10), maxDelay: Duration = .milliseconds(500),
+        baseDelay: Duration = .milliseconds(10), maxDelay: Duration = .milliseconds(100),
         jitter: Double = 0.5
     ) {
         self.maxRedirects = maxRedirects

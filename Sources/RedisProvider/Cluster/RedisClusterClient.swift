@@ -34,6 +34,8 @@ public final class RedisClusterClient: RedisCommandExecutor {
         var retryPolicySized = false
         var rotation = 0
         var latencies: [RedisEndpoint: Duration] = [:]
+        /// The pool's clients for the current map's nodes, so routing takes one lock.
+        var nodes: [RedisEndpoint: RedisNodeClient] = [:]
         var background: Task<Void, Never>?
         var isShutdown = false
     }
@@ -100,17 +102,24 @@ public final class RedisClusterClient: RedisCommandExecutor {
     /// Sends `command` to the owner of `slot` (any primary when `nil`), following redirects
     /// and retrying per the retry policy. Error replies that are final come back as values.
     func send(_ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool) async throws(RedisError) -> RESPValue {
-        let policy = state.withLock { $0.retryPolicy }
+        // The first route and the policy come from one look at the shared state.
+        var first = pick(slot: slot, readOnly: readOnly)
+        while case .noMap = first {
+            try await refresh(force: true)
+            first = pick(slot: slot, readOnly: readOnly)
+        }
+        guard case .picked(var next, let policy) = first else { preconditionFailure("handled above") }
         // A distinct jitter seed per command without a random-number system call.
         let seed = jitterSeeds.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
         var retry = CommandRetryState(policy: policy, startedAt: .now, isIdempotent: idempotent, jitterSeed: seed)
         var redirect: (endpoint: RedisEndpoint, asking: Bool)?
         while true {
-            let endpoint: RedisEndpoint
+            let target: (endpoint: RedisEndpoint, node: RedisNodeClient)
             if let r = redirect {
-                endpoint = r.endpoint
+                target = (r.endpoint, pool.node(r.endpoint))
             } else {
-                guard let e = try await target(slot: slot, readOnly: readOnly) else {
+                if next == nil, case .picked(let again, _) = pick(slot: slot, readOnly: readOnly) { next = again }
+                guard let e = next else {
                     // No node serves the slot right now: let the policy wait for the cluster.
                     let outcome = CommandRetryState.Outcome.reply(
                         .error(RESPError(message: "CLUSTERDOWN Hash slot \(slot ?? -1) is not served by any known node")))
@@ -119,11 +128,12 @@ public final class RedisClusterClient: RedisCommandExecutor {
                     }
                     continue
                 }
-                endpoint = e
+                target = e
+                next = nil
             }
+            let (endpoint, node) = target
             let outcome: CommandRetryState.Outcome
             do {
-                let node = pool.node(endpoint)
                 if redirect?.asking == true {
                     let replies = try await node.send(pipeline: [RESPCommand("ASKING"), command])
                     outcome = .reply(replies[1])
@@ -154,10 +164,11 @@ public final class RedisClusterClient: RedisCommandExecutor {
             return .again
         case .retry(let delay, let refreshTopology):
             redirect = nil
-            if refreshTopology { _ = try? await refresh(force: false) }
+            // Wait first, then look at the topology: the retry goes where the cluster is now.
             do { try await Task.sleep(for: delay) } catch {
                 return .fail(RedisError(.cancelled, "The task was cancelled while the command waited to be retried"))
             }
+            if refreshTopology { _ = try? await refresh(force: false) }
             return .again
         case .fail(let error):
             return .fail(error)
@@ -189,32 +200,65 @@ public final class RedisClusterClient: RedisCommandExecutor {
 
     // MARK: - Routing
 
-    /// The node a command for `slot` goes to under the read policy.
+    /// The node a command for `slot` goes to under the read policy (`nil` when no node
+    /// serves the slot now).
     func target(slot: Int?, readOnly: Bool) async throws(RedisError) -> RedisEndpoint? {
-        let map = try await slotMap()
-        return state.withLock { s -> RedisEndpoint? in
-            guard let slot else {
-                let primaries = map.primaries
-                guard !primaries.isEmpty else { return nil }
-                s.rotation &+= 1
-                return primaries[s.rotation % primaries.count]
+        while true {
+            switch pick(slot: slot, readOnly: readOnly) {
+            case .noMap: try await refresh(force: true)
+            case .picked(let target, _): return target?.endpoint
             }
-            let primary = map.primary(for: slot)
-            guard readOnly, options.readPolicy != .primary else { return primary }
-            let replicas = map.replicas(for: slot)
-            guard !replicas.isEmpty else { return primary }
-            switch options.readPolicy {
-            case .primary:
-                return primary
-            case .preferReplica:
-                return replicas.randomElement()
-            case .roundRobinReplicas:
-                s.rotation &+= 1
-                return replicas[s.rotation % replicas.count]
-            case .lowestLatency:
-                let candidates = replicas + (primary.map { [$0] } ?? [])
-                return candidates.min { (s.latencies[$0] ?? .seconds(1)) < (s.latencies[$1] ?? .seconds(1)) }
+        }
+    }
+
+    private enum Pick {
+        case noMap
+        case picked((endpoint: RedisEndpoint, node: RedisNodeClient)?, ClusterRetryPolicy)
+    }
+
+    /// One lock for the hot path: the slot's node under the read policy, its client, and the
+    /// retry policy.
+    private func pick(slot: Int?, readOnly: Bool) -> Pick {
+        state.withLock { s -> Pick in
+            guard let map = s.slotMap else { return .noMap }
+            guard let endpoint = Self.choose(&s, map, slot: slot, readOnly: readOnly, policy: options.readPolicy) else {
+                return .picked(nil, s.retryPolicy)
             }
+            let node: RedisNodeClient
+            if let cached = s.nodes[endpoint] {
+                node = cached
+            } else {
+                node = pool.node(endpoint)
+                s.nodes[endpoint] = node
+            }
+            return .picked((endpoint, node), s.retryPolicy)
+        }
+    }
+
+    private static func choose(
+        _ s: inout State, _ map: SlotMap, slot: Int?, readOnly: Bool, policy readPolicy: RedisReadPolicy
+    ) -> RedisEndpoint? {
+        guard let slot else {
+            let primaries = map.primaries
+            guard !primaries.isEmpty else { return nil }
+            s.rotation &+= 1
+            return primaries[s.rotation % primaries.count]
+        }
+        let primary = map.primary(for: slot)
+        guard readOnly, readPolicy != .primary else { return primary }
+        let replicas = map.replicas(for: slot)
+        guard !replicas.isEmpty else { return primary }
+        switch readPolicy {
+        case .primary:
+            return primary
+        case .preferReplica:
+            return replicas.randomElement()
+        case .roundRobinReplicas:
+            s.rotation &+= 1
+            return replicas[s.rotation % replicas.count]
+        case .lowestLatency:
+            let candidates = replicas + (primary.map { [$0] } ?? [])
+            return candidates.min { (s.latencies[$0] ?? .seconds(1)) < (s.latencies[$1] ?? .seconds(1)) }
         }
     }
 
@@ -291,7 +335,10 @@ public final class RedisClusterClient: RedisCommandExecutor {
             }
         }
         if options.readPolicy == .lowestLatency { await measureLatencies(map) }
-        state.withLock { $0.slotMap = map }
+        state.withLock {
+            $0.slotMap = map
+            $0.nodes = [:]
+        }
         await pool.retain(only: map.endpoints, keeping: Set(seeds))
         return map
     }

@@ -30,6 +30,10 @@ public struct RedisClientConfiguration: Sendable {
     public var decoderLimits: RESPDecoderLimits
     /// Sends `READONLY` after connecting: cluster replica connections that serve reads.
     public var readOnly = false
+    /// While reconnecting after a failure, commands wait for the next attempt (when it comes
+    /// before their timeout). A cluster turns this off: it re-routes instead of waiting on a
+    /// node that may have been failed over.
+    public var waitsForReconnect = true
 
     public init(
         username: String? = nil,

@@ -101,7 +101,7 @@ public final class RedisNodeClient: Sendable {
                     let now = ContinuousClock.now
                     if until <= now { return .wait(startConnecting(&s, slot: i, failures: failures)) }
                     // Wait for the next attempt when it comes before this command would time out.
-                    if let timeout = configuration.commandTimeout, now + timeout < until {
+                    if !configuration.waitsForReconnect || configuration.commandTimeout.map({ now + $0 < until }) == true {
                         var e = error
                         e.message += " (reconnecting in \(Int((until - now).nanoseconds / 1_000_000)) ms)"
                         return .fail(e)
