@@ -1,30 +1,12 @@
 #!/usr/bin/env bash
-# Benchmarks redis-provider against redis-benchmark --cluster on a throwaway 3-primary,
-# 3-replica cluster on loopback (stopped by pid at the end). Extra arguments go to bench.
-# Usage: scripts/bench-cluster.sh [-c 50 -n 200000 -d 16 -t set,get -r 100000]
+# Benchmarks redis-provider against redis-benchmark --cluster on a throwaway loopback cluster.
+# Usage: scripts/bench-cluster.sh [bench flags, default -c 50 -n 200000 -d 16 -t set,get -r 100000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib-cluster.sh
 scripts/install-deps.sh
 swift build -c release --product redis-provider >/dev/null
-dir=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-ports=()
-for i in 0 1 2 3 4 5; do
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  while ((port > 55535)); do port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); done
-  mkdir -p "$dir/$i"
-  redis-server --bind 127.0.0.1 --port "$port" --cluster-enabled yes --cluster-config-file nodes.conf \
-    --cluster-node-timeout 1000 --save "" --appendonly no --dir "$dir/$i" --logfile "$dir/$i/log" &
-  pids+=($!)
-  ports+=("$port")
-done
-for p in "${ports[@]}"; do for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done; done
-redis-cli --cluster create $(for p in "${ports[@]}"; do printf '127.0.0.1:%s ' "$p"; done) --cluster-replicas 1 --cluster-yes >/dev/null
-for _ in $(seq 100); do redis-cli -p "${ports[0]}" cluster info | grep -q 'cluster_state:ok' && break; sleep 0.1; done
-sleep 1
-url="redis://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}?cluster=true"
+start_cluster
 args=("$@")
 ((${#args[@]})) || args=(-c 50 -n 200000 -d 16 -t set,get -r 100000)
 .build/release/redis-provider bench --url "$url" "${args[@]}" --compare

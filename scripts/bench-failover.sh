@@ -4,26 +4,11 @@
 # CLUSTER INFO said cluster_state:ok again. Every process is stopped by pid at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib-cluster.sh
 scripts/install-deps.sh
 swift build -c release --product redis-provider >/dev/null
-dir=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-ports=()
-for i in 0 1 2 3 4 5; do
-  port=$(free_port); while ((port > 55535)); do port=$(free_port); done
-  mkdir -p "$dir/$i"
-  redis-server --bind 127.0.0.1 --port "$port" --cluster-enabled yes --cluster-config-file nodes.conf \
-    --cluster-node-timeout 1000 --save "" --appendonly no --dir "$dir/$i" --logfile "$dir/$i/log" &
-  pids+=($!); ports+=("$port")
-done
-for p in "${ports[@]}"; do for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done; done
-redis-cli --cluster create $(for p in "${ports[@]}"; do printf '127.0.0.1:%s ' "$p"; done) --cluster-replicas 1 --cluster-yes >/dev/null
-for _ in $(seq 100); do redis-cli -p "${ports[0]}" cluster info | grep -q 'cluster_state:ok' && break; sleep 0.1; done
-sleep 2
-url="redis://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}?cluster=true"
+start_cluster
+
 .build/release/redis-provider call --url "$url" SET warm up >/dev/null
 victim_port=$(redis-cli -p "${ports[0]}" cluster nodes | awk '/master/ && !/myself/ {split($2,a,":"); split(a[2],b,"@"); print b[1]; exit}')
 victim_pid=""
