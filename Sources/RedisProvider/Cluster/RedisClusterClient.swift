@@ -288,13 +288,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
         case .use(let map):
             return map
         case .wait(let task):
-            do {
-                return try await task.value
-            } catch let e as RedisError {
-                throw e
-            } catch {
-                throw RedisError(.connectionRefused, "\(error)")
-            }
+            return try await task.redisValue(.connectionRefused)
         }
     }
 

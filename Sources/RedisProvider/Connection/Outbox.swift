@@ -36,12 +36,7 @@ final class Outbox: Sendable {
         state.withLock { s in
             if let closed = s.closed { return .rejected(closed.markedNotSent()) }
             guard s.outstanding < maxOutstanding else {
-                return .rejected(
-                    RedisError(
-                        .tooManyInFlight,
-                        "\(s.outstanding) commands are already waiting on this connection (max_in_flight = \(maxOutstanding)); slow down or raise the limit",
-                        endpoint: endpoint
-                    ).markedNotSent())
+                return .rejected(tooManyInFlight(s.outstanding, endpoint))
             }
             s.outstanding += 1
             command.write(into: &s.buffer)
@@ -58,12 +53,7 @@ final class Outbox: Sendable {
         state.withLock { s in
             if let closed = s.closed { return .rejected(closed.markedNotSent()) }
             guard s.outstanding + batch.count <= maxOutstanding else {
-                return .rejected(
-                    RedisError(
-                        .tooManyInFlight,
-                        "\(s.outstanding) commands are already waiting on this connection (max_in_flight = \(maxOutstanding)); slow down or raise the limit",
-                        endpoint: endpoint
-                    ).markedNotSent())
+                return .rejected(tooManyInFlight(s.outstanding, endpoint))
             }
             s.outstanding += batch.count
             for (command, request) in batch {
@@ -74,6 +64,14 @@ final class Outbox: Sendable {
             s.drainScheduled = true
             return .scheduleDrain
         }
+    }
+
+    private func tooManyInFlight(_ outstanding: Int, _ endpoint: String) -> RedisError {
+        RedisError(
+            .tooManyInFlight,
+            "\(outstanding) commands are already waiting on this connection (max_in_flight = \(maxOutstanding)); slow down or raise the limit",
+            endpoint: endpoint
+        ).markedNotSent()
     }
 
     /// Takes everything queued (on the event loop, right before writing it).

@@ -133,15 +133,7 @@ public final class RedisConnection: Sendable {
     public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         // Enqueue all before awaiting any, so they leave together.
         let requests = commands.map { _ in PendingRequest() }
-        switch outbox.enqueue(batch: Array(zip(commands, requests)), endpoint: endpointText) {
-        case .queued:
-            break
-        case .scheduleDrain:
-            let handler = self.handler
-            channel.eventLoop.execute { handler.value.drain() }
-        case .rejected(let error):
-            for request in requests { request.complete(.failure(error)) }
-        }
+        act(on: outbox.enqueue(batch: Array(zip(commands, requests)), endpoint: endpointText), requests)
         var replies: [RESPValue] = []
         replies.reserveCapacity(commands.count)
         for request in requests {
@@ -162,14 +154,19 @@ public final class RedisConnection: Sendable {
     }
 
     private func enqueue(_ command: RESPCommand, _ request: PendingRequest) {
-        switch outbox.enqueue(command, request, endpoint: endpointText) {
+        act(on: outbox.enqueue(command, request, endpoint: endpointText), CollectionOfOne(request))
+    }
+
+    /// Schedules the drain the first enqueue after a flush asks for, or fails rejected requests.
+    private func act(on result: Outbox.EnqueueResult, _ requests: some Collection<PendingRequest>) {
+        switch result {
         case .queued:
             break
         case .scheduleDrain:
             let handler = self.handler
             channel.eventLoop.execute { handler.value.drain() }
         case .rejected(let error):
-            request.complete(.failure(error))
+            for request in requests { request.complete(.failure(error)) }
         }
     }
 

@@ -83,3 +83,16 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         RedisError(.server, error.message, endpoint: endpoint, serverError: error)
     }
 }
+
+extension Task where Failure == any Error {
+    /// The task's value, its failure as a `RedisError` (other errors become `fallback`'s kind).
+    func redisValue(_ fallback: RedisError.Kind, endpoint: String? = nil) async throws(RedisError) -> Success {
+        do {
+            return try await value
+        } catch let e as RedisError {
+            throw e
+        } catch {
+            throw RedisError(fallback, "\(error)", endpoint: endpoint)
+        }
+    }
+}

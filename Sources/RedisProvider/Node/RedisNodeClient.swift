@@ -119,13 +119,7 @@ public final class RedisNodeClient: Sendable {
                     throw RedisError(.cancelled, "The task was cancelled while waiting to reconnect", endpoint: endpoint.description)
                 }
             case .wait(let task):
-                do {
-                    return try await task.value
-                } catch let e as RedisError {
-                    throw e
-                } catch {
-                    throw RedisError(.connectionRefused, "\(error)", endpoint: endpoint.description)
-                }
+                return try await task.redisValue(.connectionRefused, endpoint: endpoint.description)
             }
         }
     }
