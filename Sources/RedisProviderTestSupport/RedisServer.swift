@@ -93,7 +93,7 @@ public final class RedisServer: @unchecked Sendable {
         let process = try ChildProcess(path: try binaryPath(options.binary), arguments: args)
         let server = RedisServer(port: port, directory: dir, options: options, process: process)
         try? FileManager.default.createDirectory(at: pidDirectory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: pidDirectory.appendingPathComponent(String(process.pid)).path, contents: nil)
+        _ = FileManager.default.createFile(atPath: pidDirectory.appendingPathComponent(String(process.pid)).path, contents: nil)
         do {
             try await server.waitUntilReady(timeout: timeout)
         } catch {

@@ -39,7 +39,7 @@ enum SeedResolver {
             if let addr = info.pointee.ai_addr,
                 getnameinfo(addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0
             {
-                let text = String(cString: buffer)
+                let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 if !found.contains(text) { found.append(text) }
             }
             cursor = info.pointee.ai_next

@@ -26,6 +26,8 @@ final class Outbox: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Mirrors `State.closed != nil` for lock-free checks on the hot path.
+    private let closedFlag = Atomic<Bool>(false)
     let maxOutstanding: Int
 
     init(maxOutstanding: Int) {
@@ -93,7 +95,8 @@ final class Outbox: Sendable {
 
     /// Refuses new commands from now on and returns the ones queued but never written.
     func close(_ error: RedisError) -> [PendingRequest] {
-        state.withLock { s in
+        closedFlag.store(true, ordering: .releasing)
+        return state.withLock { s in
             if s.closed == nil { s.closed = error }
             let unsent = s.requests
             s.requests = []
@@ -103,5 +106,5 @@ final class Outbox: Sendable {
         }
     }
 
-    var isClosed: Bool { state.withLock { $0.closed != nil } }
+    var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
 }

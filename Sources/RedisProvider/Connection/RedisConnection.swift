@@ -171,7 +171,7 @@ public final class RedisConnection: Sendable {
     }
 
     /// `false` once the connection closed or failed.
-    public var isActive: Bool { channel.isActive }
+    public var isActive: Bool { !outbox.isClosed && channel.isActive }
 
     /// Completes when the connection has closed.
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }

@@ -68,16 +68,29 @@ public final class RedisNodeClient: Sendable {
 
     /// Sends a command on a shared connection; error replies come back as `.error` values.
     public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        let c: RedisConnection
-        do { c = try await connection() } catch { throw error.markedNotSent() }
-        return try await c.send(command)
+        try await onLiveConnection { c async throws(RedisError) in try await c.send(command) }
     }
 
     /// Sends commands back to back on one shared connection; replies in order.
     public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
-        let c: RedisConnection
-        do { c = try await connection() } catch { throw error.markedNotSent() }
-        return try await c.send(pipeline: commands)
+        try await onLiveConnection { c async throws(RedisError) in try await c.send(pipeline: commands) }
+    }
+
+    /// Runs `body` on a shared connection. A connection that closed between being picked and
+    /// taking the command refuses it unsent; then it runs once more on a fresh connection.
+    private func onLiveConnection<T>(
+        _ body: (RedisConnection) async throws(RedisError) -> T
+    ) async throws(RedisError) -> T {
+        for attempt in 0..<2 {
+            let c: RedisConnection
+            do { c = try await connection() } catch { throw error.markedNotSent() }
+            do {
+                return try await body(c)
+            } catch where attempt == 0 && error.commandWasNotSent && error.kind != .tooManyInFlight && error.kind != .cancelled {
+                continue
+            }
+        }
+        preconditionFailure("the second attempt returns or throws")
     }
 
     /// A connection of this node's shared set, connecting (or waiting for a reconnect) first
