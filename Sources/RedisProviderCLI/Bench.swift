@@ -94,7 +94,7 @@ struct Bench: AsyncParsableCommand {
             if !json {
                 for r in results {
                     if let theirs = comparison[r.name] {
-                        print(String(format: "%@: redis-benchmark %.0f requests/s; redis-provider/redis-benchmark = %.2fx", r.name, theirs, r.requestsPerSecond / theirs))
+                        print(String(format: "%@: redis-benchmark %.0f requests/s, p99=%.3f ms; redis-provider/redis-benchmark = %.2fx", r.name, theirs, comparison[r.name + " p99 ms"] ?? .nan, r.requestsPerSecond / theirs))
                     }
                 }
             }
@@ -133,6 +133,7 @@ struct Bench: AsyncParsableCommand {
             guard fields.count >= 2, let rps = Double(fields[1]) else { continue }
             // redis-benchmark names SET as "SET", GET as "GET", LPUSH as "LPUSH" …
             result[fields[0].uppercased()] = rps
+            if fields.count >= 7, let p99 = Double(fields[6]) { result[fields[0].uppercased() + " p99 ms"] = p99 }
         }
         return result
     }
