@@ -39,6 +39,38 @@ func withCluster<T>(
     }
 }
 
+/// `tasks` callers that each run `step` with their own counter (0, tasks, 2·tasks …) until
+/// stopped; `stop()` returns what went wrong, thrown errors included.
+final class Load: Sendable {
+    private let errors = Collector<String>()
+    private let stopped = AtomicFlag()
+    private let task: Task<Void, Never>
+
+    init(tasks: Int, _ step: @escaping @Sendable (Int, Collector<String>) async throws -> Void) {
+        let errors = self.errors
+        let stopped = self.stopped
+        task = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for t in 0..<tasks {
+                    group.addTask {
+                        var i = t
+                        while !stopped.isSet {
+                            do { try await step(i, errors) } catch { errors.append("\(error)") }
+                            i += tasks
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func stop() async -> [String] {
+        stopped.set()
+        await task.value
+        return errors.all
+    }
+}
+
 @Suite(.serialized) struct ClusterClientTests {
     @Test(arguments: ClusterServer.available) func typedFamiliesRouteByKeyAndHashTag(server: ClusterServer) async throws {
         try await withCluster(server) { client, cluster in
@@ -151,28 +183,12 @@ func withCluster<T>(
     @Test(arguments: ClusterServer.available) func reshardingUnderLoadReachesNoCaller(server: ClusterServer) async throws {
         try await withCluster(server) { client, cluster in
             for i in 0..<2000 { try await client.set("r:\(i)", "\(i)") }
-            let errors = Collector<String>()
-            let stop = AtomicFlag()
-            let load = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    for t in 0..<50 {
-                        group.addTask {
-                            var i = t
-                            while !stop.isSet {
-                                do {
-                                    let key = "r:\(i % 2000)"
-                                    if i % 3 == 0 {
-                                        try await client.set(key, "\(i % 2000)")
-                                    } else if try await client.get(key).text != "\(i % 2000)" {
-                                        errors.append("wrong value for \(key)")
-                                    }
-                                } catch {
-                                    errors.append("\(error)")
-                                }
-                                i += 50
-                            }
-                        }
-                    }
+            let load = Load(tasks: 50) { i, errors in
+                let key = "r:\(i % 2000)"
+                if i % 3 == 0 {
+                    try await client.set(key, "\(i % 2000)")
+                } else if try await client.get(key).text != "\(i % 2000)" {
+                    errors.append("wrong value for \(key)")
                 }
             }
             // Move 1,200 slots from the first shard to the second while the load runs.
@@ -180,9 +196,8 @@ func withCluster<T>(
             let source = try await cluster.node(owningSlot: 0)
             let target = primaries.first { $0.port != source.port }!
             try await cluster.migrate(slots: 0..<1200, to: target)
-            stop.set()
-            await load.value
-            #expect(errors.all.isEmpty, "\(errors.all.prefix(5))")
+            let errors = await load.stop()
+            #expect(errors.isEmpty, "\(errors.prefix(5))")
             #expect(try await client.get("r:1").text == "1")
         }
     }
@@ -191,33 +206,15 @@ func withCluster<T>(
         try await withCluster(server) { client, cluster in
             for i in 0..<300 { try await client.set("f:\(i)", "\(i)") }
             let victim = try await cluster.node(owningSlot: HashSlot.slot(for: "f:1"))
-            let errors = Collector<String>()
-            let stop = AtomicFlag()
-            let load = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    for t in 0..<50 {
-                        group.addTask {
-                            var i = t
-                            while !stop.isSet {
-                                do {
-                                    let v = try await client.get("f:\(i % 300)")
-                                    if v.text != "\(i % 300)" { errors.append("wrong value") }
-                                } catch {
-                                    errors.append("\(error)")
-                                }
-                                i += 50
-                            }
-                        }
-                    }
-                }
+            let load = Load(tasks: 50) { i, errors in
+                if try await client.get("f:\(i % 300)").text != "\(i % 300)" { errors.append("wrong value") }
             }
             try await Task.sleep(for: .milliseconds(300))
             cluster.kill(victim)
             _ = try await cluster.waitForFailover(of: victim)
             try await Task.sleep(for: .milliseconds(500))
-            stop.set()
-            await load.value
-            #expect(errors.all.isEmpty, "\(errors.all.prefix(5))")
+            let errors = await load.stop()
+            #expect(errors.isEmpty, "\(errors.prefix(5))")
             #expect(try await client.get("f:1").text == "1")
         }
     }
