@@ -23,7 +23,7 @@ extension RedisClusterClient {
             var merged = [RESPValue](repeating: .null, count: route.groups.count)
             for (part, reply) in zip(parts, replies) {
                 guard let elements = reply.elements, elements.count == part.groups.count else {
-                    throw RedisError(.protocolViolation, "\(route.name) returned \(reply.shapeDescription) for \(part.groups.count) keys")
+                    throw RedisError(.protocolViolation, "\(route.name.uppercased()) returned \(reply.shapeDescription) for \(part.groups.count) keys")
                 }
                 for (g, e) in zip(part.groups, elements) { merged[g] = e }
             }
@@ -50,7 +50,7 @@ extension RedisClusterClient {
             return try Self.aggregate(successes, route.metadata!.responsePolicy!)
         default:
             if let e = errors.first { throw RedisError.server(e, endpoint: nil) }
-            if route.name == "RANDOMKEY" { return successes.first { !$0.isNull } ?? .null }
+            if route.name == "randomkey" { return successes.first { !$0.isNull } ?? .null }
             if route.metadata?.responsePolicy == .allSucceeded || successes.allSatisfy({ $0 == successes[0] }) {
                 return successes[0]
             }

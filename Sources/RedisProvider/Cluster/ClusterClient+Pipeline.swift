@@ -75,7 +75,7 @@ extension RedisClusterClient {
                 } else {
                     var e = error
                     e.kind = .outcomeUnknown
-                    e.message = "\(item.route.name) may have been applied before the connection failed (\(error.message)); it was not replayed because it is not idempotent"
+                    e.message = "\(item.route.name.uppercased()) may have been applied before the connection failed (\(error.message)); it was not replayed because it is not idempotent"
                     out.append((item.index, .failure(e)))
                 }
             }
@@ -115,7 +115,7 @@ extension RedisClusterClient {
                 slot = s
             case .anyPrimary: break
             case .split, .fanOut:
-                throw RedisError(.crossSlot, "\(route.name) cannot run inside a cluster transaction: its keys span slots or it needs every node")
+                throw RedisError(.crossSlot, "\(route.name.uppercased()) cannot run inside a cluster transaction: its keys span slots or it needs every node")
             }
         }
         for attempt in 0..<4 {

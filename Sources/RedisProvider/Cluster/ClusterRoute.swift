@@ -13,6 +13,7 @@ struct ClusterRoute {
         case fanOut(allNodes: Bool)
     }
 
+    /// The command's name in lower case, subcommands as `config|get`.
     let name: String
     let argv: [ByteBuffer]
     let metadata: RedisCommandMetadata?
@@ -28,22 +29,31 @@ struct ClusterRoute {
         let argv = command.arguments
         self.argv = argv
         metadata = RedisCommandTable.metadata(for: argv)
-        name = metadata?.name.uppercased() ?? command.name
+        // The metadata's name is lower case ("config|get"); upper-casing it for every
+        // command would cost an allocation on the hot path, so compare in lower case.
+        let lowerName = metadata?.name ?? command.name.lowercased()
+        name = lowerName
         readOnly = metadata?.flags.contains(.readonly) ?? false
-        idempotent = readOnly || Self.idempotentWrites.contains(name)
+        idempotent = readOnly || Self.idempotentWrites.contains(lowerName)
         let keys = metadata?.keyIndices(in: argv, includingNotKeys: true) ?? []
         guard !keys.isEmpty else {
             groups = []
             headerEnd = argv.count
-            switch (name, metadata?.requestPolicy) {
-            case ("PING", _), ("INFO", _), (_, .allShards?): target = .fanOut(allNodes: false)
+            switch (lowerName, metadata?.requestPolicy) {
+            case ("ping", _), ("info", _), (_, .allShards?): target = .fanOut(allNodes: false)
             case (_, .allNodes?): target = .fanOut(allNodes: true)
             default: target = .anyPrimary
             }
             return
         }
+        let first = HashSlot.slot(for: argv[keys[0]])
+        if keys.count == 1 {
+            target = .slot(first)
+            groups = []
+            headerEnd = keys[0]
+            return
+        }
         let slots = keys.map { HashSlot.slot(for: argv[$0]) }
-        let first = slots[0]
         if slots.allSatisfy({ $0 == first }) {
             target = .slot(first)
             groups = []
@@ -55,7 +65,7 @@ struct ClusterRoute {
             let name = self.name
             throw RedisError(
                 .crossSlot,
-                "\(name) is atomic and its keys map to different hash slots (\(sample.joined(separator: ", "))). In a cluster all its keys must share one slot: give them a common hash tag, e.g. {user42}:profile and {user42}:sessions")
+                "\(name.uppercased()) is atomic and its keys map to different hash slots (\(sample.joined(separator: ", "))). In a cluster all its keys must share one slot: give them a common hash tag, e.g. {user42}:profile and {user42}:sessions")
         }
         var ranges: [Range<Int>] = []
         for (i, k) in keys.enumerated() { ranges.append(k..<(i + 1 < keys.count ? keys[i + 1] : argv.count)) }
@@ -88,8 +98,8 @@ struct ClusterRoute {
 
     /// Writes whose replay leaves the same state: safe to retry after a lost connection.
     static let idempotentWrites: Set<String> = [
-        "SET", "MSET", "DEL", "UNLINK", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST", "HSET", "HMSET",
-        "HDEL", "SADD", "SREM", "ZADD", "ZREM", "SETEX", "PSETEX", "FLUSHALL", "FLUSHDB", "SCRIPT|LOAD",
-        "SCRIPT|FLUSH", "CONFIG|SET", "TOUCH", "PING", "ECHO",
+        "set", "mset", "del", "unlink", "expire", "pexpire", "expireat", "pexpireat", "persist", "hset", "hmset",
+        "hdel", "sadd", "srem", "zadd", "zrem", "setex", "psetex", "flushall", "flushdb", "script|load",
+        "script|flush", "config|set", "touch", "ping", "echo",
     ]
 }
