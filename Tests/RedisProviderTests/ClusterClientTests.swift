@@ -302,6 +302,9 @@ final class Load: Sendable {
             #expect(results[2].string == "2")
             let e = await redisError { _ = try await client.transaction([RESPCommand("SET", "a", "1"), RESPCommand("SET", "b", "1")]) }
             #expect(e?.kind == .crossSlot)
+            await client.shutdown()
+            let after = await redisError { _ = try await client.get("{tx}:a") }
+            #expect(after?.kind == .shutdown)
         }
     }
 

@@ -108,6 +108,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
             try await refresh(force: true)
             first = pick(slot: slot, readOnly: readOnly)
         }
+        if case .shutdown = first { throw RedisError(.shutdown, "The cluster client was shut down") }
         guard case .picked(var next, let policy) = first else { preconditionFailure("handled above") }
         // A distinct jitter seed per command without a random-number system call.
         let seed = jitterSeeds.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
@@ -206,12 +207,14 @@ public final class RedisClusterClient: RedisCommandExecutor {
         while true {
             switch pick(slot: slot, readOnly: readOnly) {
             case .noMap: try await refresh(force: true)
+            case .shutdown: throw RedisError(.shutdown, "The cluster client was shut down")
             case .picked(let target, _): return target?.endpoint
             }
         }
     }
 
     private enum Pick {
+        case shutdown
         case noMap
         case picked((endpoint: RedisEndpoint, node: RedisNodeClient)?, ClusterRetryPolicy)
     }
@@ -220,6 +223,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
     /// retry policy.
     private func pick(slot: Int?, readOnly: Bool) -> Pick {
         state.withLock { s -> Pick in
+            if s.isShutdown { return .shutdown }
             guard let map = s.slotMap else { return .noMap }
             guard let endpoint = Self.choose(&s, map, slot: slot, readOnly: readOnly, policy: options.readPolicy) else {
                 return .picked(nil, s.retryPolicy)
@@ -275,7 +279,8 @@ public final class RedisClusterClient: RedisCommandExecutor {
     @discardableResult
     public func refresh(force: Bool = true) async throws(RedisError) -> SlotMap {
         enum Step { case use(SlotMap), wait(Task<SlotMap, any Error>) }
-        let step: Step = state.withLock { s in
+        let step: Step = try state.withLock { s throws(RedisError) in
+            if s.isShutdown { throw RedisError(.shutdown, "The cluster client was shut down") }
             if let task = s.refresh { return .wait(task) }
             if !force, let map = s.slotMap, let last = s.lastRefresh, ContinuousClock.now - last < options.minimumRefreshInterval {
                 return .use(map)
