@@ -4,8 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib-cluster.sh
-scripts/install-deps.sh
-swift build -c release --product redis-provider >/dev/null
 start_cluster
 args=("$@")
 ((${#args[@]})) || args=(-c 50 -n 200000 -d 16 -t set,get -r 100000)

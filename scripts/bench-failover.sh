@@ -5,8 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib-cluster.sh
-scripts/install-deps.sh
-swift build -c release --product redis-provider >/dev/null
 start_cluster
 
 .build/release/redis-provider call --url "$url" SET warm up >/dev/null
