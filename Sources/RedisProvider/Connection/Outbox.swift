@@ -107,4 +107,7 @@ final class Outbox: Sendable {
     }
 
     var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
+
+    /// Why the outbox closed, once it has.
+    var closeReason: RedisError? { state.withLock { $0.closed } }
 }

@@ -78,7 +78,9 @@ public final class RedisConnection: Sendable {
             }.get()
         } catch {
             channel.close(promise: nil)
-            throw RedisError(.connectionClosed, "The connection closed during set-up", endpoint: endpointText)
+            // The channel can fail (a TLS certificate rejected, say) before this lookup runs.
+            throw outbox.closeReason
+                ?? RedisError(.connectionClosed, "The connection closed during set-up", endpoint: endpointText)
         }
         let connection = RedisConnection(
             endpoint: endpoint, channel: channel, outbox: outbox, handler: handler,
