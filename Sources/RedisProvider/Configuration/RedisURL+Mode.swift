@@ -12,7 +12,14 @@ extension RedisURL {
     /// Cluster or standalone, by the rules teams deploying Redis in Kubernetes use, in order:
     /// an explicit `?cluster=true|false`; several comma-separated nodes; a host name that
     /// contains "cluster" (such as `redis-cluster.redis.svc.cluster.local`'s service part).
-    public var mode: RedisModeDecision {
+    public var mode: RedisModeDecision { mode(override: nil) }
+
+    /// The mode, where a configured `override` (the `redis.cluster` setting, say) wins over
+    /// every rule the URL itself could trigger; `source` names where the override came from.
+    public func mode(override: Bool?, source: String = "the configuration") -> RedisModeDecision {
+        if let override {
+            return RedisModeDecision(isCluster: override, reason: "\(source) sets cluster=\(override)")
+        }
         if let explicit = options.cluster {
             return RedisModeDecision(isCluster: explicit, reason: "the URL says cluster=\(explicit)")
         }
