@@ -20,6 +20,15 @@ struct Bench: AsyncParsableCommand {
             Examples:
               redis-provider bench -c 50 -n 200000 -d 16 -t set,get -r 100000 --compare
               redis-provider bench -t get --duration 15 --json
+              redis-provider bench -t get,cacheget -r 100000     # the cache layer next to raw GET
+              redis-provider bench --memory-cache -t set,get,cacheget -r 100000 -d 100
+
+            -t cacheget runs getOrSet hits through RedisCacheProvider on the keys GET reads
+            (stored first as JSON strings of -d bytes); cachegetraw the same hits as bytes
+            (getOrSetBytes, no decoding); cachegetstruct hits of a small struct decoded by
+            JSONDecoder. --memory-cache needs no server: it runs -t set, get and the cache tests
+            on a MemoryCacheProvider holding -r entries (default 100000) and reports the
+            resident memory each entry costs.
             """
     )
 
@@ -52,13 +61,22 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Open this many idle connections and report the memory each costs.")
     var idleConnections: Int?
 
+    @Flag(name: .long, help: "Benchmark MemoryCacheProvider (no server): -t set,get,cacheget over -r entries, and bytes per entry.")
+    var memoryCache = false
+
     func validate() throws {
         guard clients >= 1, clients <= 10_000 else { throw ValidationError("-c must be from 1 to 10000") }
         guard requests >= 1 else { throw ValidationError("-n must be at least 1") }
         guard dataSize >= 0, dataSize <= 512 * 1024 * 1024 else { throw ValidationError("-d must be from 0 to 512 MiB") }
         if let keyspace, keyspace < 1 { throw ValidationError("-r must be at least 1") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
-        _ = try parsedTests()
+        let parsed = try parsedTests()
+        if memoryCache {
+            guard parsed.allSatisfy(Self.memoryCacheTests.contains) else {
+                throw ValidationError("With --memory-cache, -t takes set, get, cacheget, cachegetraw and cachegetstruct")
+            }
+            guard !compare, idleConnections == nil else { throw ValidationError("--memory-cache runs without a server: drop --compare and --idle-connections") }
+        }
     }
 
     func parsedTests() throws -> [BenchTest] {
@@ -71,14 +89,22 @@ struct Bench: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if memoryCache { return try await runMemoryCache() }
         let url = try connection.resolvedURL()
         let client = try connection.makeClient(url)
         _ = try await client.execute(RESPCommand("PING"))
         var results: [BenchResult] = []
-        for test in try parsedTests() {
+        let tests = try parsedTests()
+        var stored: BenchTest.CacheValueKind?  // the cache values the keys hold
+        for test in tests {
+            if let kind = test.cacheValueKind, kind != stored {
+                try await storeCacheValues(RedisCacheProvider(redis: client), keyspace: keyspace, value: kind.value(size: dataSize))
+                stored = kind
+            }
+            if test.writesKeys { stored = nil }
             let result = try await BenchRunner(
-                client: client, test: test, callers: clients, requests: requests, duration: duration,
-                keyspace: keyspace, valueSize: dataSize, progress: !json && isatty(2) == 1
+                name: test.reportName, operation: test.operation(client: client, valueSize: dataSize), callers: clients,
+                requests: requests, duration: duration, keyspace: keyspace, progress: !json && isatty(2) == 1
             ).run()
             results.append(result)
             if !json { print(result.line) }
@@ -111,8 +137,10 @@ struct Bench: AsyncParsableCommand {
     /// Runs redis-benchmark with the same flags and returns requests/s per test name.
     private func runRedisBenchmark(url: RedisURL) throws -> [String: Double] {
         let endpoint = url.endpoints[0]
+        let theirTests = try parsedTests().filter { $0.cacheValueKind == nil }.map(\.rawValue).joined(separator: ",")
+        guard !theirTests.isEmpty else { return [:] }
         var args = ["-h", endpoint.host, "-p", String(endpoint.port), "-c", String(clients), "-n", String(requests),
-                    "-d", String(dataSize), "-t", tests, "--csv"]
+                    "-d", String(dataSize), "-t", theirTests, "--csv"]
         if let keyspace { args += ["-r", String(keyspace)] }
         if let password = url.password { args += ["-a", password] }
         if let user = url.username { args += ["--user", user] }
@@ -150,6 +178,79 @@ struct Bench: AsyncParsableCommand {
         for c in connections { await c.close(graceful: false) }
         return IdleConnectionCost(count: n, bytesPerConnection: max(0, after - before) / max(n, 1))
     }
+}
+
+extension Bench {
+    static let memoryCacheTests: [BenchTest] = [.set, .get, .cacheget, .cachegetraw, .cachegetstruct]
+
+    /// The keys the benchmark reads (`key:__rand_int__`, or every key of -r), stored through
+    /// the cache as JSON strings of -d bytes, in batches.
+    func storeCacheValues(_ cache: some CacheProvider, keyspace: Int?, value: any Encodable & Sendable) async throws {
+        guard let keyspace else { return try await cache.set("key:__rand_int__", value) }
+        var batch: [String: any Encodable] = [:]
+        for i in 0..<keyspace {
+            batch[BenchRunner.key(i)] = value
+            if batch.count == 1000 || i == keyspace - 1 {
+                try await cache.set(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    /// `--memory-cache`: fills a MemoryCacheProvider with -r entries (measuring the resident
+    /// memory they add), then runs -t set, get and cacheget against it with -c callers.
+    func runMemoryCache() async throws {
+        let entries = keyspace ?? 100_000
+        let before = residentMemory()
+        let cache = MemoryCacheProvider(maxEntries: entries, maxBytes: Int.max / 2)
+        try await storeCacheValues(cache, keyspace: entries, value: String(repeating: "x", count: dataSize))
+        let after = residentMemory()
+        let usage = cache.usage
+        let cost = MemoryCacheCost(
+            entries: usage.entries, valueBytes: dataSize + 2, accountedBytesPerEntry: usage.bytes / max(usage.entries, 1),
+            residentBytesPerEntry: max(0, after - before) / max(usage.entries, 1))
+        if !json {
+            print("memory cache: \(cost.entries) entries of \(cost.valueBytes)-byte JSON values under 16-byte keys: "
+                + "\(cost.residentBytesPerEntry) bytes of resident memory per entry (\(cost.accountedBytesPerEntry) of them keys and values)")
+        }
+        let value = String(repeating: "x", count: dataSize)
+        var results: [BenchResult] = []
+        var stored: BenchTest.CacheValueKind? = .string
+        for test in try parsedTests() {
+            if let kind = test.cacheValueKind ?? (test == .get ? .string : nil), kind != stored {
+                try await storeCacheValues(cache, keyspace: entries, value: kind.value(size: dataSize))
+                stored = kind
+            }
+            let operation: BenchRunner.Operation
+            switch test {
+            case .set:
+                operation = { key in try await cache.set(key, value) }
+                stored = .string
+            case .get: operation = { key in _ = try await cache.get(key, as: String.self) }
+            default: operation = test.cacheOperation(cache, valueSize: dataSize)!
+            }
+            let result = try await BenchRunner(
+                name: "MEMORY " + test.reportName.replacingOccurrences(of: "CACHE ", with: ""), operation: operation, callers: clients,
+                requests: requests, duration: duration, keyspace: entries, progress: !json && isatty(2) == 1
+            ).run()
+            results.append(result)
+            if !json { print(result.line) }
+        }
+        if json {
+            print(try BenchReport(results: results, residentBytes: residentMemory(), idleConnections: nil, redisBenchmark: [:], memoryCache: cost).json())
+        }
+    }
+}
+
+/// What a memory cache entry costs.
+struct MemoryCacheCost: Codable {
+    var entries: Int
+    /// Bytes of each stored value (a JSON string of -d bytes).
+    var valueBytes: Int
+    /// Keys and values, as the cache counts them against `maxBytes`.
+    var accountedBytesPerEntry: Int
+    /// The resident memory the entries added, per entry.
+    var residentBytesPerEntry: Int
 }
 
 /// Resident memory of this process, from /proc/self/statm.

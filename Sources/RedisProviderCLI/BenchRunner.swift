@@ -8,12 +8,42 @@ import Synchronization
 /// The tests `bench -t` knows, named as redis-benchmark names them.
 enum BenchTest: String, CaseIterable {
     case ping = "ping_mbulk", set, get, incr, lpush, rpush, lpop, rpop, sadd, hset, spop, zadd, mset
+    /// `getOrSet` hits through `RedisCacheProvider` (JSON string values of -d bytes), on the
+    /// keys GET reads: the cache layer's cost next to the raw GET figure.
+    case cacheget
+    /// `getOrSetBytes` hits: the cache layer without decoding.
+    case cachegetraw
+    /// `getOrSet` hits of a small struct (`BenchValue`), decoded by `JSONDecoder`.
+    case cachegetstruct
+
+    /// The kind of values a cache test reads (stored before it runs); `nil` for other tests.
+    enum CacheValueKind {
+        case string, structure
+
+        func value(size: Int) -> any Encodable & Sendable {
+            self == .string ? String(repeating: "x", count: size) : BenchValue(size: size)
+        }
+    }
+
+    var cacheValueKind: CacheValueKind? {
+        switch self {
+        case .cacheget, .cachegetraw: return .string
+        case .cachegetstruct: return .structure
+        default: return nil
+        }
+    }
+
+    /// Whether the test overwrites the keys the cache tests read.
+    var writesKeys: Bool { self == .set || self == .mset }
 
     /// The name redis-benchmark prints for this test.
     var reportName: String {
         switch self {
         case .ping: return "PING_MBULK"
         case .mset: return "MSET (10 keys)"
+        case .cacheget: return "CACHE GETORSET (hit)"
+        case .cachegetraw: return "CACHE GETORSETBYTES (hit)"
+        case .cachegetstruct: return "CACHE GETORSET (hit, struct)"
         default: return rawValue.uppercased()
         }
     }
@@ -36,7 +66,46 @@ enum BenchTest: String, CaseIterable {
             var c = RESPCommand("MSET")
             for _ in 0..<10 { c.append(key); c.append(value) }
             return c
+        case .cacheget, .cachegetraw, .cachegetstruct: return RESPCommand("GET", key)  // what a cache hit sends
         }
+    }
+
+    /// What one request of this test does: a command, or a cache call for `cacheget`.
+    func operation(client: any RedisCommandExecutor, valueSize: Int) -> BenchRunner.Operation {
+        cacheOperation(RedisCacheProvider(redis: client), valueSize: valueSize) ?? {
+            let value = ByteBuffer(repeating: UInt8(ascii: "x"), count: valueSize)
+            return { key in _ = try await client.execute(self.command(key: key, value: value)) }
+        }()
+    }
+
+    /// A cache test's request on `cache`; `nil` for command tests.
+    func cacheOperation(_ cache: some CacheProvider, valueSize: Int) -> BenchRunner.Operation? {
+        switch self {
+        case .cacheget:
+            let value = String(repeating: "x", count: valueSize)
+            return { key in _ = try await cache.getOrSet(key) { value } }
+        case .cachegetraw:
+            let value = ByteBuffer(string: "\"" + String(repeating: "x", count: valueSize) + "\"")
+            return { key in _ = try await cache.getOrSetBytes(key, ttl: nil) { value } }
+        case .cachegetstruct:
+            let value = BenchValue(size: valueSize)
+            return { key in _ = try await cache.getOrSet(key) { value } }
+        default:
+            return nil
+        }
+    }
+}
+
+/// The struct `-t cachegetstruct` caches: an id, a name of -d bytes, two tags.
+struct BenchValue: Codable, Sendable {
+    var id: Int
+    var name: String
+    var tags: [String]
+
+    init(size: Int) {
+        id = 12345
+        name = String(repeating: "x", count: size)
+        tags = ["a", "b"]
     }
 }
 
@@ -70,6 +139,7 @@ struct BenchReport: Codable {
     var residentBytes: Int
     var idleConnections: IdleConnectionCost?
     var redisBenchmark: [String: Double]
+    var memoryCache: MemoryCacheCost? = nil
 
     func json() throws -> String {
         let encoder = JSONEncoder()
@@ -78,15 +148,17 @@ struct BenchReport: Codable {
     }
 }
 
-/// Runs one test: `callers` tasks, each sending its next command only after its reply.
+/// Runs one test: `callers` tasks, each sending its next request only after its reply.
 struct BenchRunner {
-    let client: any RedisCommandExecutor
-    let test: BenchTest
+    /// One request for a key.
+    typealias Operation = @Sendable (_ key: String) async throws -> Void
+
+    let name: String
+    let operation: Operation
     let callers: Int
     let requests: Int
     let duration: Double?
     let keyspace: Int?
-    let valueSize: Int
     let progress: Bool
 
     private final class Shared: Sendable {
@@ -103,14 +175,13 @@ struct BenchRunner {
 
     func run() async throws -> BenchResult {
         let shared = Shared()
-        let value = ByteBuffer(repeating: UInt8(ascii: "x"), count: valueSize)
         let start = ContinuousClock.now
         let deadline = duration.map { start + .milliseconds(Int64($0 * 1000)) }
         let limit = deadline == nil ? requests : Int.max
         let progressTask = progress ? Task { await reportProgress(shared, start: start) } : nil
         let perCaller = try await withThrowingTaskGroup(of: CallerResult.self) { group in
             for _ in 0..<callers {
-                group.addTask { [client, test, keyspace] in
+                group.addTask { [operation, keyspace] in
                     var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
                     var errors: [String: Int] = [:]
                     var slowest = Duration.zero
@@ -120,11 +191,12 @@ struct BenchRunner {
                         if let deadline, ContinuousClock.now >= deadline { break }
                         if shared.issued.add(1, ordering: .relaxed).newValue > limit { break }
                         let key = keyspace.map { Self.key(Int(random.next() % UInt64($0))) } ?? "key:__rand_int__"
-                        let command = test.command(key: key, value: value)
                         let t0 = ContinuousClock.now
                         do {
-                            _ = try await client.execute(command)
+                            try await operation(key)
                         } catch let error as RedisError {
+                            errors["\(error.kind)", default: 0] += 1
+                        } catch let error as CacheError {
                             errors["\(error.kind)", default: 0] += 1
                         } catch {
                             errors["other", default: 0] += 1
@@ -158,7 +230,7 @@ struct BenchRunner {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let done = shared.completed.load(ordering: .relaxed)
         return BenchResult(
-            name: test.reportName, requests: done, seconds: seconds, requestsPerSecond: Double(done) / seconds,
+            name: name, requests: done, seconds: seconds, requestsPerSecond: Double(done) / seconds,
             p50Milliseconds: Double(merged.valueAtPercentile(50)) / 1000, p99Milliseconds: Double(merged.valueAtPercentile(99)) / 1000,
             p999Milliseconds: Double(merged.valueAtPercentile(99.9)) / 1000, maxMilliseconds: Double(merged.max) / 1000,
             slowestEndedAtSeconds: slowest.map { Double($0.slowestEndedAt.components.seconds) + Double($0.slowestEndedAt.components.attoseconds) / 1e18 } ?? 0,
@@ -184,7 +256,7 @@ struct BenchRunner {
             let done = shared.completed.load(ordering: .relaxed)
             let elapsed = ContinuousClock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            FileHandle.standardError.write(Data(String(format: "\r\u{1B}[K%@: %.0f requests/s (%d done)", test.reportName, Double(done) / seconds, done).utf8))
+            FileHandle.standardError.write(Data(String(format: "\r\u{1B}[K%@: %.0f requests/s (%d done)", name, Double(done) / seconds, done).utf8))
         }
     }
 }
