@@ -48,7 +48,7 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     ///   - clusterOptions: Read policy, address map, refresh interval … (cluster mode only).
     ///   - clusterOverride: When set, decides the mode instead of the URL's rules.
     ///   - observability: Where logs, metrics and spans go.
-    public init(
+    public convenience init(
         url: RedisURL,
         configuration: RedisClientConfiguration? = nil,
         clusterOptions: RedisClusterOptions = .init(),
@@ -56,9 +56,23 @@ public final class RedisProvider: RedisCommandExecutor, Service {
         observability: RedisObservability = .init(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(RedisError) {
-        let configuration = configuration ?? RedisClientConfiguration(url: url)
+        try self.init(
+            url: url, mode: url.mode(override: clusterOverride), configuration: configuration ?? RedisClientConfiguration(url: url),
+            clusterOptions: clusterOptions, observability: observability, eventLoopGroup: eventLoopGroup)
+    }
+
+    /// A provider for `url` in the given mode (``RedisProviderSettings/mode`` decides it from
+    /// the configuration, naming the source of an override).
+    public init(
+        url: RedisURL,
+        mode: RedisModeDecision,
+        configuration: RedisClientConfiguration,
+        clusterOptions: RedisClusterOptions,
+        observability: RedisObservability = .init(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws(RedisError) {
         self.url = url
-        self.mode = url.mode(override: clusterOverride)
+        self.mode = mode
         self.observability = observability
         self.instruments = ProviderInstruments(factory: observability.metricsFactory, clientName: observability.clientName)
         let first = url.endpoints[0]
