@@ -53,7 +53,9 @@ struct CacheService {
     ) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        let data = try JSONEncoder().encode(value)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(value)
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
