@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib-cluster.sh
 start_cluster
+build_release_cli
 
 .build/release/redis-provider call --url "$url" SET warm up >/dev/null
 victim_port=$(redis-cli -p "${ports[0]}" cluster nodes | awk '/master/ && !/myself/ {split($2,a,":"); split(a[2],b,"@"); print b[1]; exit}')

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib-cluster.sh
 start_cluster
+build_release_cli
 cli=.build/release/redis-provider
 "$cli" bench --url "$url" -c 50 -t set -r 20000 -n 20000 -d 16 >/dev/null   # data to move
 echo "steady state:"

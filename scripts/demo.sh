@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
-# The main job: on a fresh machine, install Redis when missing, start a throwaway server on a
-# free loopback port, and show redis-provider working against it: ping, commands, and a
-# benchmark side by side with redis-benchmark. The server is stopped by its pid at the end.
+# The main job: on a fresh machine, install Redis when missing, start a throwaway 3-primary,
+# 3-replica cluster on loopback (redis-provider sandbox), and show the provider working
+# against it: the configuration and the cluster mode it detects, keys written and read across
+# slots, a cluster-wide SCAN, the doctor's checks, and a short benchmark side by side with
+# redis-benchmark. The sandbox is stopped (by the pids it recorded) at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -c release --product redis-provider
 cli=.build/release/redis-provider
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-dir=$(mktemp -d)
-redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --dir "$dir" --logfile "$dir/redis.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-export REDIS_URL="redis://127.0.0.1:$port"
-for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+state=$(mktemp -d)
+trap '"$cli" sandbox stop --state-dir "$state" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
+REDIS_URL=$("$cli" sandbox start --cluster --state-dir "$state")
+export REDIS_URL
 set -x
-"$cli" ping
-"$cli" call SET greeting "hello from redis-provider"
-"$cli" call GET greeting
-"$cli" call HSET user:42 name Ada lang Swift
-"$cli" call HGETALL user:42
-"$cli" call -3 HGETALL user:42
-"$cli" bench -c 50 -n 200000 -d 16 -t set,get -r 100000 --compare
+"$cli" config
+"$cli" cluster nodes
+"$cli" call MSET user:1 Ada user:2 Grace user:3 Linus user:4 Barbara user:5 Ken
+"$cli" call MGET user:1 user:2 user:3 user:4 user:5
+"$cli" scan --match 'user:*'
+"$cli" call DBSIZE
+"$cli" doctor
+"$cli" cluster check
+"$cli" bench -c 50 -n 100000 -d 16 -t set,get -r 100000 --compare

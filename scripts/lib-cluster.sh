@@ -1,11 +1,12 @@
-# Sourced by the cluster benchmark scripts: installs what is missing, builds the release CLI
-# (.build/release/redis-provider), starts a throwaway 3-primary, 3-replica Redis Cluster on
-# loopback and stops every node by its pid on exit. Sets: dir, ports[], pids[], url.
+# Sourced by the cluster scripts. start_cluster installs what is missing, starts a throwaway
+# 3-primary, 3-replica Redis Cluster on loopback and stops every node by its pid on exit
+# (sets: dir, ports[], pids[], url); build_release_cli builds .build/release/redis-provider.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+build_release_cli() { swift build -c release --product redis-provider >/dev/null; }
 
 start_cluster() {
   scripts/install-deps.sh
-  swift build -c release --product redis-provider >/dev/null
   dir=$(mktemp -d)
   pids=()
   ports=()

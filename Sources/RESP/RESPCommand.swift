@@ -64,6 +64,21 @@ public struct RESPCommand: Sendable, CustomStringConvertible {
         return result
     }
 
+    /// The command name's bytes as written (a slice of `body`, no copy), or `nil` when the
+    /// body does not start with a bulk string. Cheap enough for every command on a hot path.
+    public var nameBytes: ByteBuffer? {
+        let start = _body.readerIndex
+        guard _body.getInteger(at: start, as: UInt8.self) == UInt8(ascii: "$") else { return nil }
+        var length = 0
+        var i = start + 1
+        while let d = _body.getInteger(at: i, as: UInt8.self), d != UInt8(ascii: "\r") {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(d), length < 1 << 20 else { return nil }
+            length = length * 10 + Int(d - UInt8(ascii: "0"))
+            i += 1
+        }
+        return _body.getSlice(at: i + 2, length: length)
+    }
+
     /// The command name in upper case, e.g. `GET`.
     public var name: String {
         var b = body

@@ -43,6 +43,12 @@ final class ClusterNodePool: Sendable {
         for node in gone { await node.shutdown(graceful: true) }
     }
 
+    /// How many node clients there are and how many connections they hold open.
+    var connectionCounts: (nodes: Int, connections: Int) {
+        let all = nodes.withLock { Array($0.values) }
+        return (all.count, all.reduce(0) { $0 + $1.openConnections })
+    }
+
     func shutdown() async {
         let all = nodes.withLock { nodes in
             defer { nodes.removeAll() }

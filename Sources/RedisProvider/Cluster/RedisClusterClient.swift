@@ -25,6 +25,8 @@ public final class RedisClusterClient: RedisCommandExecutor {
     private let discovery: ClusterDiscovery
     private let state: Mutex<State>
     private let jitterSeeds = Atomic<UInt64>(UInt64.random(in: .min ... .max))
+    /// Told about redirects, retries and topology changes (the provider's telemetry).
+    private let observer = Mutex(ClusterObserver())
 
     private struct State {
         var slotMap: SlotMap?
@@ -146,6 +148,11 @@ public final class RedisClusterClient: RedisCommandExecutor {
             }
             let action = retry.next(outcome, now: .now, answeredBy: endpoint)
             apply(retry.effects)
+            switch action {
+            case .deliver, .fail: break
+            case .redirect(_, let asking): observer.withLock { $0 }.redirected(asking)
+            case .retry: observer.withLock { $0 }.retried(ClusterObserver.reason(outcome))
+            }
             if case .deliver = action, case .reply(let value) = outcome { return value }
             if case .fail(let error) = try await follow(action, redirect: &redirect, slot: slot) { throw error }
         }
@@ -293,7 +300,12 @@ public final class RedisClusterClient: RedisCommandExecutor {
         case .use(let map):
             return map
         case .wait(let task):
-            return try await task.redisValue(.connectionRefused)
+            do {
+                return try await task.redisValue(.connectionRefused)
+            } catch {
+                if error.kind != .shutdown { observer.withLock { $0 }.refreshFailed(error) }
+                throw error
+            }
         }
     }
 
@@ -327,6 +339,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
             }
         }
         let map = SlotMap(view)
+        let previous = state.withLock { $0.slotMap }
         // Make before break: connections to the primaries open before the map is published.
         await withTaskGroup(of: Void.self) { group in
             for endpoint in map.primaries {
@@ -339,6 +352,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
             $0.nodes = [:]
         }
         await pool.retain(only: map.endpoints, keeping: Set(seeds))
+        observer.withLock { $0 }.topologyChanged(previous, map)
         return map
     }
 
@@ -366,6 +380,14 @@ public final class RedisClusterClient: RedisCommandExecutor {
         }
         state.withLock { $0.background = task }
     }
+
+    /// Installs the telemetry hooks (one observer; a later call replaces it).
+    func observe(_ hooks: ClusterObserver) {
+        observer.withLock { $0 = hooks }
+    }
+
+    /// The nodes the client holds clients for, and their open connections.
+    var connectionCounts: (nodes: Int, connections: Int) { pool.connectionCounts }
 
     /// Stops background refreshes and closes every connection; replies already on their way
     /// are awaited first.

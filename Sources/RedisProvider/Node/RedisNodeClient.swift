@@ -66,6 +66,16 @@ public final class RedisNodeClient: Sendable {
         self.state = Mutex(State(slots: Array(repeating: .idle(failures: 0), count: max(1, configuration.connectionsPerNode))))
     }
 
+    /// How many of this node's shared connections are open now.
+    public var openConnections: Int {
+        state.withLock { s in
+            s.slots.reduce(0) { n, slot in
+                if case .ready(let c) = slot, c.isActive { return n + 1 }
+                return n
+            }
+        }
+    }
+
     /// Sends a command on a shared connection; error replies come back as `.error` values.
     public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
         try await onLiveConnection { c async throws(RedisError) in try await c.send(command) }

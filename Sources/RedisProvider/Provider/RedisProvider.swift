@@ -1,0 +1,297 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RESP
+import ServiceLifecycle
+import Synchronization
+import Tracing
+
+/// One API over a standalone Redis or Valkey server and a Redis Cluster: what an
+/// application codes against.
+///
+/// The mode comes from the URL, as teams deploying Redis in Kubernetes write it:
+/// `?cluster=true`, several comma-separated nodes, or a host name containing "cluster" mean
+/// a cluster; `?cluster=false` or a configured override win over the host-name rule.
+/// ``mode`` says which was chosen and why (and the provider logs it once at start).
+///
+/// ```swift
+/// let redis = try RedisProvider(url: "redis://redis-cluster.redis.svc.cluster.local:6379")
+/// try await redis.set("greeting", "hello")
+/// let value = try await redis.get("greeting")
+/// ```
+///
+/// It is a swift-service-lifecycle `Service`: add it to a `ServiceGroup` and it shuts down
+/// gracefully with the app, or call ``run()`` in a task group and cancel it. Without
+/// ``run()`` it works the same; call ``shutdown()`` when done.
+public final class RedisProvider: RedisCommandExecutor, Service {
+    /// The client underneath.
+    public enum Backend: Sendable {
+        case standalone(RedisClient)
+        case cluster(RedisClusterClient)
+    }
+
+    /// The client underneath: a standalone or a cluster client.
+    public let backend: Backend
+    /// Cluster or standalone, and the rule that decided.
+    public let mode: RedisModeDecision
+    /// The URL the provider was made from (its `description` hides the password).
+    public let url: RedisURL
+    let observability: RedisObservability
+    let instruments: ProviderInstruments
+    let events = TopologyEventBroadcaster()
+    private let spanAttributes: SpanAttributes
+
+    /// A provider for `url`.
+    ///
+    /// - Parameters:
+    ///   - configuration: Connection settings; by default those the URL carries.
+    ///   - clusterOptions: Read policy, address map, refresh interval … (cluster mode only).
+    ///   - clusterOverride: When set, decides the mode instead of the URL's rules.
+    ///   - observability: Where logs, metrics and spans go.
+    public convenience init(
+        url: RedisURL,
+        configuration: RedisClientConfiguration? = nil,
+        clusterOptions: RedisClusterOptions = .init(),
+        clusterOverride: Bool? = nil,
+        observability: RedisObservability = .init(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws(RedisError) {
+        try self.init(
+            url: url, mode: url.mode(override: clusterOverride), configuration: configuration ?? RedisClientConfiguration(url: url),
+            clusterOptions: clusterOptions, observability: observability, eventLoopGroup: eventLoopGroup)
+    }
+
+    /// A provider for `url` in the given mode (``RedisProviderSettings/mode`` decides it from
+    /// the configuration, naming the source of an override).
+    public init(
+        url: RedisURL,
+        mode: RedisModeDecision,
+        configuration: RedisClientConfiguration,
+        clusterOptions: RedisClusterOptions,
+        observability: RedisObservability = .init(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws(RedisError) {
+        self.url = url
+        self.mode = mode
+        self.observability = observability
+        self.instruments = ProviderInstruments(factory: observability.metricsFactory, clientName: observability.clientName)
+        let first = url.endpoints[0]
+        self.spanAttributes = Self.baseAttributes(endpoint: first, database: configuration.database)
+        if mode.isCluster {
+            let cluster = try RedisClusterClient(
+                seeds: url.endpoints, configuration: configuration, options: clusterOptions, eventLoopGroup: eventLoopGroup)
+            backend = .cluster(cluster)
+            cluster.observe(makeObserver())
+        } else {
+            if url.endpoints.count > 1 {
+                throw RedisError(
+                    .invalidConfiguration,
+                    "The URL names \(url.endpoints.count) nodes but standalone mode was chosen (\(mode.reason)); name one node, or use cluster mode")
+            }
+            backend = .standalone(try RedisClient(endpoint: first, configuration: configuration, eventLoopGroup: eventLoopGroup))
+        }
+        observability.logger.info(
+            "Redis provider ready",
+            metadata: ["redis.url": "\(url)", "redis.mode": "\(mode.isCluster ? "cluster" : "standalone")", "redis.mode.reason": "\(mode.reason)"])
+    }
+
+    /// A provider for the URL text `url`.
+    public convenience init(
+        url: String,
+        clusterOptions: RedisClusterOptions = .init(),
+        clusterOverride: Bool? = nil,
+        observability: RedisObservability = .init(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws(RedisError) {
+        try self.init(
+            url: try RedisURL(url), clusterOptions: clusterOptions, clusterOverride: clusterOverride,
+            observability: observability, eventLoopGroup: eventLoopGroup)
+    }
+
+    /// `true` in cluster mode.
+    public var isCluster: Bool { mode.isCluster }
+
+    // MARK: - Commands
+
+    public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+        let handles = instruments.command(command)
+        let span = observability.tracer.map { startSpan($0, name: handles.name) }
+        instruments.began()
+        let started = ContinuousClock.now
+        do {
+            let reply: RESPValue
+            switch backend {
+            case .standalone(let client): reply = try await client.execute(command)
+            case .cluster(let cluster): reply = try await cluster.execute(command)
+            }
+            instruments.ended()
+            instruments.finished(handles, started: started, error: nil)
+            span?.end()
+            return reply
+        } catch {
+            instruments.ended()
+            instruments.finished(handles, started: started, error: error)
+            if let span { end(span, failing: error) }
+            if error.kind != .server {
+                observability.logger.debug(
+                    "Redis command failed",
+                    metadata: ["redis.command": "\(handles.name)", "redis.error.kind": "\(error.kind)", "redis.node": "\(error.endpoint ?? "")"])
+            }
+            throw error
+        }
+    }
+
+    public func scanKeys(match: String?, count: Int?, type: String?) -> RedisScanSequence {
+        switch backend {
+        case .standalone(let client): return client.scanKeys(match: match, count: count, type: type)
+        case .cluster(let cluster): return cluster.scanKeys(match: match, count: count, type: type)
+        }
+    }
+
+    /// Sends `commands` as a pipeline and returns each one's result in the caller's order.
+    /// In a cluster the commands are split per node and sent concurrently, each redirect
+    /// handled on its own; one failing command does not fail the others.
+    public func pipeline(_ commands: [RESPCommand]) async -> [Result<RESPValue, RedisError>] {
+        let span = observability.tracer.map { startSpan($0, name: "pipeline", batchSize: commands.count) }
+        defer { span?.end() }
+        switch backend {
+        case .cluster(let cluster):
+            return await cluster.pipeline(commands)
+        case .standalone(let client):
+            let endpoint = client.node.endpoint.description
+            do {
+                return try await client.pipeline(commands).map { reply in
+                    if case .error(let e) = reply { return .failure(RedisError.server(e, endpoint: endpoint)) }
+                    return .success(reply)
+                }
+            } catch {
+                return Array(repeating: .failure(error), count: commands.count)
+            }
+        }
+    }
+
+    /// Runs `commands` as one MULTI/EXEC transaction on a connection of its own and returns
+    /// EXEC's replies. In a cluster every key must share one hash slot (use a hash tag such as
+    /// `{order:17}`); otherwise it fails before sending with a `.crossSlot` error.
+    public func transaction(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+        switch backend {
+        case .cluster(let cluster):
+            return try await cluster.transaction(commands)
+        case .standalone(let client):
+            let endpoint = client.node.endpoint.description
+            let replies: [RESPValue]
+            do {
+                replies = try await client.withDedicatedConnection { c in
+                    try await c.send(pipeline: [RESPCommand("MULTI")] + commands + [RESPCommand("EXEC")])
+                }
+            } catch let e as RedisError {
+                throw e
+            } catch {
+                throw RedisError(.connectionClosed, "\(error)", endpoint: endpoint)
+            }
+            return try TransactionReply.results(of: replies, endpoint: endpoint)
+        }
+    }
+
+    // MARK: - Topology events
+
+    /// Slot-map changes, nodes added and removed, failovers seen: a new sequence for each
+    /// caller, ending at shutdown. Standalone providers never yield.
+    public var topologyEvents: AsyncStream<RedisTopologyEvent> { events.subscribe() }
+
+    private func makeObserver() -> ClusterObserver {
+        let instruments = instruments
+        let logger = observability.logger
+        let events = events
+        return ClusterObserver(
+            redirected: { asking in instruments.redirected(asking: asking) },
+            retried: { reason in instruments.retried(reason: reason) },
+            topologyChanged: { previous, current in
+                instruments.refreshed(ok: true)
+                for event in RedisTopologyEvent.changes(from: previous, to: current) {
+                    if case .failover = event {
+                        instruments.failedOver()
+                        logger.notice("Redis Cluster failover", metadata: ["redis.event": "\(event)"])
+                    } else {
+                        logger.info("Redis Cluster topology changed", metadata: ["redis.event": "\(event)"])
+                    }
+                    events.yield(event)
+                }
+            },
+            refreshFailed: { error in
+                instruments.refreshed(ok: false)
+                logger.warning(
+                    "Redis Cluster topology refresh failed",
+                    metadata: ["redis.error.kind": "\(error.kind)", "redis.error": "\(error.message)"])
+            })
+    }
+
+    // MARK: - Lifecycle
+
+    /// Runs until the service group shuts down gracefully or the task is cancelled, sampling
+    /// connection counts for the metrics meanwhile; then shuts the provider down, letting
+    /// replies already on their way arrive.
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [instruments, backend] in
+                while !Task.isCancelled {
+                    let counts = Self.connectionCounts(backend)
+                    instruments.sample(nodes: counts.nodes, connections: counts.connections)
+                    try? await Task.sleep(for: .seconds(5))
+                }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        await shutdown()
+    }
+
+    /// Closes every connection; replies already on their way are awaited first. Commands
+    /// issued afterwards fail with `.shutdown`.
+    public func shutdown() async {
+        switch backend {
+        case .standalone(let client): await client.shutdown()
+        case .cluster(let cluster): await cluster.shutdown()
+        }
+        events.finish()
+        observability.logger.debug("Redis provider shut down")
+    }
+
+    static func connectionCounts(_ backend: Backend) -> (nodes: Int, connections: Int) {
+        switch backend {
+        case .standalone(let client): return (1, client.node.openConnections)
+        case .cluster(let cluster): return cluster.connectionCounts
+        }
+    }
+
+    // MARK: - Tracing
+
+    private static func baseAttributes(endpoint: RedisEndpoint, database: Int) -> SpanAttributes {
+        var a = SpanAttributes()
+        a["db.system.name"] = "redis"
+        a["db.namespace"] = "\(database)"
+        a["server.address"] = endpoint.host
+        a["server.port"] = endpoint.port
+        return a
+    }
+
+    /// A client span named after the command, with the OpenTelemetry database attributes
+    /// (never the arguments: they hold keys and values).
+    private func startSpan(_ tracer: any Tracer, name: String, batchSize: Int? = nil) -> any Span {
+        let operation = name.uppercased()
+        let span = tracer.startSpan(operation, ofKind: .client)
+        var attributes = spanAttributes
+        attributes["db.operation.name"] = operation
+        if let batchSize { attributes["db.operation.batch.size"] = batchSize }
+        span.attributes = attributes
+        return span
+    }
+
+    private func end(_ span: any Span, failing error: RedisError) {
+        span.attributes["error.type"] = error.serverError.map { String($0.code) } ?? RedisError.metricName(of: error.kind)
+        if let code = error.serverError?.code { span.attributes["db.response.status_code"] = String(code) }
+        span.setStatus(SpanStatus(code: .error, message: error.kind == .server ? nil : "\(error.kind)"))
+        span.recordError(error)
+        span.end()
+    }
+}
