@@ -1,0 +1,42 @@
+extension RedisProvider {
+    /// A provider as the settings describe it: their URL, mode, connection options and
+    /// cluster options.
+    ///
+    /// ```swift
+    /// let settings = try await RedisProviderSettings.load()   // REDIS_URL, /etc/redis-provider …
+    /// let redis = try RedisProvider(settings: settings)
+    /// ```
+    public convenience init(settings: RedisProviderSettings, observability: RedisObservability = .init()) throws(RedisError) {
+        guard let url = settings.url, let mode = settings.mode else {
+            throw RedisError(
+                .invalidConfiguration,
+                "No Redis URL is configured: set \(RedisProviderSettings.Key.url.environmentVariable), \(RedisProviderSettings.Key.url.commandLineOption), or the file \(RedisProviderSettings.Key.url.fileName) in the configuration folder")
+        }
+        try self.init(
+            url: url, mode: mode, configuration: settings.clientConfiguration(), clusterOptions: settings.clusterOptions(),
+            observability: observability)
+    }
+}
+
+extension RedisProviderSettings {
+    /// The cache the settings choose: `memory` (the default, nothing to install) or `redis`
+    /// through `redis`, under `prefix`.
+    ///
+    /// ```swift
+    /// let redis = settings.cacheProvider == .redis ? try RedisProvider(settings: settings) : nil
+    /// let cache = try settings.makeCache(redis: redis, prefix: "my-app:")
+    /// ```
+    public func makeCache(redis: RedisProvider?, prefix: String = "") throws(RedisError) -> any CacheProvider {
+        switch cacheProvider {
+        case .memory:
+            return MemoryCacheProvider(prefix: prefix)
+        case .redis:
+            guard let redis else {
+                throw RedisError(
+                    .invalidConfiguration,
+                    "\(Key.cacheProvider) is redis (from \(source(of: .cacheProvider))) but no RedisProvider was given; make one with RedisProvider(settings:)")
+            }
+            return RedisCacheProvider(redis: redis, prefix: prefix)
+        }
+    }
+}
