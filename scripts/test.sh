@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test run: installs what is missing, builds, runs every test against real
-# loopback servers, then fuzzes the RESP decoder briefly (FUZZ_SECONDS, default 30; 0 skips).
+# loopback servers, builds the example service and checks it with the memory cache and a real
+# cluster, then fuzzes the RESP decoder briefly (FUZZ_SECONDS, default 30; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -9,6 +10,7 @@ cleanup() { scripts/stop-test-servers.sh || true; }
 trap cleanup EXIT
 swift build --build-tests
 swift test --skip-build
+scripts/example.sh
 if [[ "${FUZZ_SECONDS:-30}" != 0 ]]; then
   scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 fi

@@ -90,8 +90,9 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         if memoryCache { return try await runMemoryCache() }
-        let url = try connection.resolvedURL()
-        let client = try connection.makeClient(url)
+        let settings = try await connection.settings()
+        let url = settings.url!
+        let client = try connection.makeProvider(settings)
         _ = try await client.execute(RESPCommand("PING"))
         var results: [BenchResult] = []
         let tests = try parsedTests()
@@ -131,7 +132,7 @@ struct Bench: AsyncParsableCommand {
             print("resident memory of this process: \(rss / 1_048_576) MiB")
             if let idle { print("idle connections: \(idle.count), \(idle.bytesPerConnection) bytes each (resident memory delta)") }
         }
-        await connection.shutdown(client)
+        await client.shutdown()
     }
 
     /// Runs redis-benchmark with the same flags and returns requests/s per test name.

@@ -39,21 +39,23 @@ struct Call: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url = try connection.resolvedURL()
+        let settings = try await connection.settings()
+        let url = settings.url!
         let argv = command.map { ByteBuffer(string: $0) }
         let reply: RESPValue
-        if url.mode.isCluster {
+        if settings.mode!.isCluster {
             // Like redis-cli -c: follow the cluster's redirects.
-            let client = try connection.makeClient(url, protocolVersion: resp3 ? 3 : 2) as! RedisClusterClient
+            let provider = try connection.makeProvider(settings, protocolVersion: resp3 ? 3 : 2)
+            guard case .cluster(let client) = provider.backend else { preconditionFailure("cluster mode makes a cluster client") }
             do {
                 reply = try await client.send(raw: RESPCommand(argv: argv))
             } catch {
-                await client.shutdown()
+                await provider.shutdown()
                 throw error
             }
-            await client.shutdown()
+            await provider.shutdown()
         } else {
-            var configuration = RedisClientConfiguration(url: url)
+            var configuration = settings.clientConfiguration()
             if url.options.protocolVersion == nil { configuration.protocolVersion = resp3 ? 3 : 2 }
             // One command on a connection of its own, so that blocking commands work too.
             let connection = try await RedisConnection.connect(to: url.endpoints[0], configuration: configuration)

@@ -44,13 +44,15 @@ struct ClusterInspectOptions: ParsableArguments {
 
     /// Inspects the cluster the URL's hosts belong to (whatever its detected mode).
     func inspect() async throws -> ClusterReport {
-        let url = try connection.resolvedURL()
-        let map = try DoctorOptions.addressMap(parsing: addressMap ?? "")
+        let settings = try await connection.settings()
+        let url = settings.url!
+        var map = settings.addressMap
+        for (announced, reachable) in try DoctorOptions.addressMap(parsing: addressMap ?? "") { map[announced] = reachable }
         if isatty(STDERR_FILENO) == 1 {
             ClusterOutput.progress("inspecting the cluster at \(url.endpoints.map(\.description).joined(separator: ","))…")
         }
         return await ClusterInspector.inspect(
-            seeds: url.endpoints, configuration: RedisClientConfiguration(url: url), addressMap: map,
+            seeds: url.endpoints, configuration: settings.clientConfiguration(), addressMap: map,
             timeout: .milliseconds(Int(timeout * 1000)))
     }
 

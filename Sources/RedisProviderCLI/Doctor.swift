@@ -64,7 +64,7 @@ struct Doctor: AsyncParsableCommand {
         let seconds = timeout ?? (probe ? 2 : 15)
         var options = DoctorOptions(timeout: .milliseconds(Int64(seconds * 1000)), quick: probe)
         if let addressMap { options.addressMap = try DoctorOptions.addressMap(parsing: addressMap) }
-        let text = connection.url ?? ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379"
+        let text = try await connection.configuredURLText()
         let report = await RedisDoctor(options: options).diagnose(url: text)
 
         if probe {

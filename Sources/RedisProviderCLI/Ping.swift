@@ -15,18 +15,19 @@ struct Ping: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let url = try connection.resolvedURL()
-        let client = try connection.makeClient(url)
+        let settings = try await connection.settings()
+        let url = settings.url!
+        let client = try connection.makeProvider(settings)
         let start = ContinuousClock.now
         let reply: String
         do {
             reply = try await client.ping()
         } catch {
-            await connection.shutdown(client)
+            await client.shutdown()
             throw error
         }
         let elapsed = ContinuousClock.now - start
         print("\(reply) from \(url.endpoints[0]) in \(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)) ms")
-        await connection.shutdown(client)
+        await client.shutdown()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import RedisProvider
 
 /// `redis-provider`: talk to Redis or Valkey from the command line.
@@ -45,28 +46,46 @@ struct RedisProviderCommand: AsyncParsableCommand {
 
 /// Options every subcommand shares.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .long, help: "Redis URL, e.g. redis://:password@host:6379/0 (default: $REDIS_URL, else redis://127.0.0.1:6379).")
+    @Option(
+        name: .long,
+        help: "Redis URL, e.g. redis://:password@host:6379/0 (default: the configuration — $REDIS_URL, the redis-url file in $REDIS_PROVIDER_CONFIG_DIR or /etc/redis-provider — else redis://127.0.0.1:6379).")
     var url: String?
 
-    func resolvedURL() throws(RedisError) -> RedisURL {
-        let text = url ?? ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379"
-        return try RedisURL(text)
-    }
-
-    /// A cluster or standalone client, as the URL's mode says.
-    func makeClient(_ url: RedisURL, protocolVersion: Int? = nil) throws(RedisError) -> any RedisCommandExecutor {
-        var configuration = RedisClientConfiguration(url: url)
-        if let protocolVersion, url.options.protocolVersion == nil { configuration.protocolVersion = protocolVersion }
-        if url.mode.isCluster {
-            return try RedisClusterClient(
-                seeds: url.endpoints, configuration: configuration, options: RedisClusterOptions(refreshInterval: nil))
+    /// The configuration (environment, mounted folder) with `--url` on top.
+    func settings() async throws(RedisError) -> RedisProviderSettings {
+        var settings = try await RedisProviderSettings.load(arguments: [])
+        if let url {
+            settings.url = try RedisURL(url)
+            settings.sources[.url] = .commandLine(option: "--url")
         }
-        return try RedisClient(endpoint: url.endpoints[0], configuration: configuration)
+        if settings.url == nil { settings.url = try RedisURL("redis://127.0.0.1:6379") }
+        return settings
     }
 
-    func shutdown(_ client: any RedisCommandExecutor) async {
-        if let c = client as? RedisClient { await c.shutdown() }
-        if let c = client as? RedisClusterClient { await c.shutdown() }
+    func resolvedURL() async throws(RedisError) -> RedisURL {
+        try await settings().url!
+    }
+
+    /// The URL text as given, unparsed (for `doctor`, which reports a bad one itself).
+    func configuredURLText() async throws(RedisError) -> String {
+        if let url { return url }
+        return try await RedisProviderSettings.configuredURL(arguments: []) ?? "redis://127.0.0.1:6379"
+    }
+
+    /// A provider for the configuration: cluster or standalone as its mode says, with its
+    /// timeouts, address map and TLS files; no background refresh (commands are short-lived).
+    func makeProvider(
+        _ settings: RedisProviderSettings, protocolVersion: Int? = nil, cluster: Bool? = nil
+    ) throws(RedisError) -> RedisProvider {
+        let url = settings.url!
+        var configuration = settings.clientConfiguration()
+        if let protocolVersion, url.options.protocolVersion == nil { configuration.protocolVersion = protocolVersion }
+        var options = settings.clusterOptions()
+        options.refreshInterval = nil
+        let mode = cluster.map { url.mode(override: $0, source: "the server") } ?? settings.mode!
+        return try RedisProvider(
+            url: url, mode: mode, configuration: configuration, clusterOptions: options,
+            observability: RedisObservability(logger: Logger(label: "redis-provider", factory: { _ in SwiftLogNoOpLogHandler() }), tracer: nil))
     }
 }
 

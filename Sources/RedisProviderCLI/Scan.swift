@@ -39,14 +39,13 @@ struct Scan: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url = try connection.resolvedURL()
-        var client = try connection.makeClient(url)
-        if !url.mode.isCluster, await Self.isClusterNode(client) {
-            await connection.shutdown(client)
-            var clusterURL = url
-            clusterURL.options.cluster = true
+        let settings = try await connection.settings()
+        let url = settings.url!
+        var client = try connection.makeProvider(settings)
+        if !client.isCluster, await Self.isClusterNode(client) {
+            await client.shutdown()
             ClusterOutput.progress("note: \(url.endpoints[0]) is a cluster node; scanning every shard (add ?cluster=true to the URL to say so)")
-            client = try connection.makeClient(clusterURL)
+            client = try connection.makeProvider(settings, cluster: true)
         }
         var found = 0
         var pending = Data()
@@ -63,11 +62,11 @@ struct Scan: AsyncParsableCommand {
             }
         } catch {
             FileHandle.standardOutput.write(pending)
-            await connection.shutdown(client)
+            await client.shutdown()
             throw error
         }
         FileHandle.standardOutput.write(pending)
-        await connection.shutdown(client)
+        await client.shutdown()
         if isatty(STDERR_FILENO) == 1 { ClusterOutput.progress("\(found) key\(found == 1 ? "" : "s")") }
     }
 

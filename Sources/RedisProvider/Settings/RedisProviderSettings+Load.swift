@@ -31,6 +31,26 @@ extension RedisProviderSettings {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         directory: String? = nil
     ) async throws(RedisError) -> RedisProviderSettings {
+        let (reader, recorder) = try await reader(arguments: arguments, environment: environment, directory: directory)
+        return try RedisProviderSettings(reader: reader, sources: recorder)
+    }
+
+    /// The URL text as configured (`redis.url` from the same sources as ``load(arguments:environment:directory:)``),
+    /// not yet parsed: for tools such as `redis-provider doctor` that report a bad URL themselves.
+    public static func configuredURL(
+        arguments: [String] = CommandLine.arguments,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        directory: String? = nil
+    ) async throws(RedisError) -> String? {
+        let (reader, _) = try await reader(arguments: arguments, environment: environment, directory: directory)
+        let text = lookup(.url, in: reader)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text?.isEmpty == false ? text : nil
+    }
+
+    /// The sources in precedence order, and the recorder that remembers which one answered.
+    private static func reader(
+        arguments: [String], environment: [String: String], directory: String?
+    ) async throws(RedisError) -> (ConfigReader, RedisSettingsSourceRecorder) {
         let folder = configurationFolder(directory: directory, environment: environment)
         let secret = Key.url
         var providers: [any ConfigProvider] = [
@@ -44,8 +64,7 @@ extension RedisProviderSettings {
             providers.append(try await directoryProvider(folder))
         }
         let recorder = RedisSettingsSourceRecorder(directory: folder?.path)
-        let reader = ConfigReader(providers: providers, accessReporter: recorder)
-        return try RedisProviderSettings(reader: reader, sources: recorder)
+        return (ConfigReader(providers: providers, accessReporter: recorder), recorder)
     }
 
     /// The folder to read, why, and whether it must exist.

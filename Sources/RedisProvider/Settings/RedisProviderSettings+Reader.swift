@@ -47,7 +47,7 @@ extension RedisProviderSettings {
     /// The value as text, whatever type the provider holds: a string first; a list (the command
     /// line splits `--redis-url a,b` at the comma) joined back; else a number or a Boolean, as
     /// an `InMemoryProvider` or a JSON file may hold them.
-    private static func lookup(_ key: Key, in reader: ConfigReader) -> String? {
+    static func lookup(_ key: Key, in reader: ConfigReader) -> String? {
         let k = ConfigKey(key.components)
         let secret = key.isSecret
         if let v = reader.string(forKey: k, isSecret: secret) { return v }
