@@ -61,6 +61,7 @@ let package = Package(
             name: "RedisProviderCLI",
             dependencies: [
                 "RedisProvider",
+                "RedisProviderTestSupport",  // sandbox: the same process handling as the tests
                 "RESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RESP
 import RedisProvider
+import RedisProviderTestSupport
 
 /// `redis-provider sandbox start|stop|status`: a local server or cluster to try things on.
 struct Sandbox: AsyncParsableCommand {
@@ -96,10 +97,10 @@ struct SandboxStart: AsyncParsableCommand {
     private func startNode(binary: String, directory: URL, cluster: Bool) async throws -> SandboxState.Node {
         var lastError: any Error = SandboxError("no free port on 127.0.0.1")
         for _ in 0..<5 {
-            guard let port = SandboxProcesses.freePort() else { continue }
+            guard let port = freeLoopbackPortIfAny() else { continue }
             var busPort: Int?
             if cluster {
-                busPort = SandboxProcesses.freePort()
+                busPort = freeLoopbackPortIfAny()
                 if busPort == nil || busPort == port { continue }
             }
             do {

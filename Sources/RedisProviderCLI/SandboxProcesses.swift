@@ -1,6 +1,7 @@
 import Foundation
 import RESP
 import RedisProvider
+import RedisProviderTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -58,22 +59,6 @@ enum SandboxProcesses {
         return path
     }
 
-    /// A TCP port on 127.0.0.1 free right now (bind to port 0, read it, close).
-    static func freePort() -> Int? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        guard bound == 0 else { return nil }
-        let named = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        guard named == 0 else { return nil }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
 
     /// Starts one server, daemonized so it outlives this process, bound to 127.0.0.1 only;
     /// returns once it answers PING. On failure nothing is left running.
@@ -115,50 +100,20 @@ enum SandboxProcesses {
         throw SandboxError("the server on port \(port) did not start: \(logTail(logFile))")
     }
 
-    /// Runs `path` with stdio on /dev/null, no blocked signals and default dispositions (this
-    /// process's event loops block some, and a daemon inheriting that would ignore SIGTERM),
-    /// and waits for it with `waitpid`; returns its exit status.
+    /// Runs `path` detached from this process's descriptors and waits for it (the daemon
+    /// forks and its parent exits at once); returns its exit status.
     static func spawnAndWait(_ path: String, _ arguments: [String]) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(path: path, arguments: arguments, closingInheritedDescriptors: true)
+        } catch {
+            throw SandboxError("\(error)")
         }
-        // Nothing else is inherited: a daemon holding, say, the socket by which whoever ran
-        // this command learns that it exited (Foundation's Process) would make it wait for ever.
-        #if !canImport(Darwin)
-        for fd in openDescriptors() where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
-        #endif
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGCHLD] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        #if canImport(Darwin)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_CLOEXEC_DEFAULT))
-        #else
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        #endif
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard rc == 0 else { throw SandboxError("cannot start \(path): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    }
-
-    /// This process's open file descriptors (from /proc/self/fd).
-    static func openDescriptors() -> [Int32] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return names.compactMap { Int32($0) }
+        guard child.wait(seconds: 60), let status = child.exitStatus else {
+            child.signal(SIGKILL)
+            throw SandboxError("\(path) did not return within 60 s")
+        }
+        return status
     }
 
     static func answersPing(port: Int) async -> Bool {

@@ -9,14 +9,23 @@ import Darwin
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private var exited = false
+    /// The exit status once the process has exited and was reaped (128 + n for signal n).
+    public private(set) var exitStatus: Int32?
 
     /// Starts `path` with `arguments`; stdin, stdout and stderr go to /dev/null.
-    public init(path: String, arguments: [String]) throws {
+    ///
+    /// With `closingInheritedDescriptors`, no other descriptor of this process reaches the
+    /// child: a daemon it forks must not hold, say, the pipe by which whoever ran this
+    /// process learns that it exited (Foundation's `Process`), or that one waits for ever.
+    public init(path: String, arguments: [String], closingInheritedDescriptors: Bool = false) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in [0, 1, 2] {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        if closingInheritedDescriptors {
+            for fd in Self.openDescriptors() where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
         }
         // Start with no blocked signals and default dispositions: the parent (a test runner,
         // an event loop) may block SIGTERM, and a child inheriting that would ignore `stop()`.
@@ -44,8 +53,27 @@ public final class ChildProcess: @unchecked Sendable {
         if exited { return false }
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
+        if r == pid {
+            exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        }
         if r == pid || (r == -1 && errno == ECHILD) { exited = true }
         return !exited
+    }
+
+    /// This process's open file descriptors.
+    private static func openDescriptors() -> [Int32] {
+        #if canImport(Darwin)
+        return Array(3..<Int32(getdtablesize()))
+        #else
+        guard let dir = opendir("/proc/self/fd") else { return [] }
+        defer { closedir(dir) }
+        var fds: [Int32] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            if let fd = Int32(name) { fds.append(fd) }
+        }
+        return fds
+        #endif
     }
 
     /// Sends `signal`.
