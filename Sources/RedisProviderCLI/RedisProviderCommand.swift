@@ -8,15 +8,26 @@ import RedisProvider
 struct RedisProviderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redis-provider",
-        abstract: "Talk to Redis or Valkey: ping, run any command, benchmark.",
+        abstract: "Redis and Valkey, standalone or cluster: run commands, inspect and diagnose, benchmark, sandbox.",
         discussion: """
-            The server comes from --url, else the REDIS_URL environment variable, else
-            redis://127.0.0.1:6379.
+            The server comes from --url, else the configuration (REDIS_URL, or the redis-url
+            file in $REDIS_PROVIDER_CONFIG_DIR or /etc/redis-provider), else
+            redis://127.0.0.1:6379. A URL with ?cluster=true, several hosts, or "cluster" in
+            its host name is a Redis Cluster (see `redis-provider config`).
 
-            Exit status: 0 success, 1 the server replied with an error, 2 usage or URL error,
-            3 connection, timeout, TLS or authentication failure.
+            Exit status: 0 success, 1 the server replied with an error (doctor, cluster check:
+            unhealthy), 2 usage, URL or configuration error, 3 connection, timeout, TLS or
+            authentication failure.
+
+            Examples:
+              export REDIS_URL=$(redis-provider sandbox start --cluster)
+              redis-provider doctor
+              redis-provider call MSET a 1 b 2
+              redis-provider cluster check
             """,
-        subcommands: [Ping.self, Call.self, Bench.self, Config.self, Cluster.self, Scan.self, Sandbox.self, Doctor.self]
+        subcommands: [
+            Ping.self, Call.self, Scan.self, Config.self, Cluster.self, Doctor.self, Bench.self, Sandbox.self,
+        ]
     )
 
     /// Runs the command and maps every failure to the documented exit status.
