@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib-cluster.sh
 start_cluster
+build_release_cli
 args=("$@")
 ((${#args[@]})) || args=(-c 50 --duration 5 -d 16 -r 100000)
 echo "== cluster: raw GET, then cache hits (string, bytes, struct), then raw GET again"
