@@ -116,8 +116,10 @@ import Testing
         options.extraArguments = ["--enable-debug-command", "yes"]
         try await withClient(options) { client, _ in
             try await client.set("k", "v")
-            let slow = Task { try await client.send("DEBUG", "SLEEP", "0.3") }
-            try await Task.sleep(for: .milliseconds(50))
+            // Long enough that the cancellation lands while the server sleeps, even when a
+            // loaded machine wakes this task late (CI once took over 300 ms here).
+            let slow = Task { try await client.send("DEBUG", "SLEEP", "2") }
+            try await Task.sleep(for: .milliseconds(200))
             slow.cancel()
             do {
                 _ = try await slow.value
