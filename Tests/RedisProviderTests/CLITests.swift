@@ -44,6 +44,24 @@ import Testing
         try run(URL(fileURLWithPath: "/usr/bin/redis-cli"), ["-p", String(port)] + arguments)
     }
 
+    /// In a pod the URL is a file of the mounted Secret; ping and doctor --probe find it there.
+    @Test func urlFromTheMountedFolder() async throws {
+        try await withServer { server in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rp-config-\(server.port)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try Data((server.url + "\n").utf8).write(to: folder.appendingPathComponent("redis-url"))
+            let environment = ["REDIS_PROVIDER_CONFIG_DIR": folder.path]
+            let ping = try Self.cli(["ping"], environment: environment)
+            #expect(ping.status == 0, "\(ping.stderr)")
+            #expect(ping.text.contains("PONG from 127.0.0.1:\(server.port)"))
+            #expect(try Self.cli(["doctor", "--probe"], environment: environment).status == 0)
+            // --url still wins over the folder.
+            let other = try Self.cli(["ping", "--url", "redis://127.0.0.1:\(freeLoopbackPort())"], environment: environment)
+            #expect(other.status == 3)
+        }
+    }
+
     @Test func callOutputEqualsRedisCLI() async throws {
         try await withServer { server in
             let setup: [[String]] = [

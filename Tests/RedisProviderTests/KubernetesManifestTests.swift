@@ -69,6 +69,9 @@ import Yams
         #expect(container["image"] as? String == "redis-provider-example:latest")
         let ports = container["ports"] as? [[String: Any]] ?? []
         #expect(ports.contains { $0["containerPort"] as? Int == 8080 })
+        // The service listens on loopback unless told otherwise; in a pod it must not.
+        let listen = (container["env"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "HOST" }?["value"] as? String
+        #expect(listen == "0.0.0.0", "the probes reach the pod's IP, so HOST must be 0.0.0.0")
 
         // The folder: mounted where the settings look for it.
         let mounts = try #require(container["volumeMounts"] as? [[String: Any]])
@@ -76,9 +79,10 @@ import Yams
         let configuredFolder = env.first { $0["name"] as? String == RedisProviderSettings.directoryEnvironmentVariable }?["value"] as? String
         let folder = configuredFolder ?? RedisProviderSettings.defaultDirectory
         let mount = try #require(mounts.first { $0["mountPath"] as? String == folder }, "nothing mounted at \(folder)")
-        // Every environment variable is one the configuration reads; a secret one comes from
-        // the Secret, never written in the manifest.
-        let variables = Set(Key.allCases.map(\.environmentVariable) + [RedisProviderSettings.directoryEnvironmentVariable])
+        // Every environment variable is one the configuration reads (or where the service
+        // listens); a secret one comes from the Secret, never written in the manifest.
+        // HOST and PORT are the example service's own: where it listens.
+        let variables = Set(Key.allCases.map(\.environmentVariable) + [RedisProviderSettings.directoryEnvironmentVariable, "HOST", "PORT"])
         let secretName = Self.name(try Self.manifest("secret.yaml"))
         for variable in env {
             let name = try #require(variable["name"] as? String)
