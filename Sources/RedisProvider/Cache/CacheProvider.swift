@@ -110,6 +110,9 @@ extension CacheProvider {
         compute: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let coder = self.coder
+        // A hit needs neither the flight nor the closure below (an allocation per call).
+        _ = try CacheTTL.milliseconds(ttl, key: key)
+        if let hit = try await getBytes(key) { return try coder.decodeValue(T.self, from: hit, key: key) }
         let bytes = try await getOrSetBytes(key, ttl: ttl) {
             try coder.encodeValue(try await compute(), key: key)
         }
