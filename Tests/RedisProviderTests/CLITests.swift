@@ -17,7 +17,12 @@ import Testing
         var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    static func run(_ path: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    /// Runs `path` and collects its output. A run still going after `limit` seconds is
+    /// terminated and recorded as an issue, so a hang fails the test instead of stalling it.
+    static func run(
+        _ path: URL, _ arguments: [String], environment: [String: String] = [:], limit: TimeInterval = 120,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Run {
         let process = Process()
         process.executableURL = path
         process.arguments = arguments
@@ -30,9 +35,15 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.cancel()
+        if process.terminationReason != .exit {
+            Issue.record("\(path.lastPathComponent) \(arguments) did not end by itself within \(limit) s", sourceLocation: sourceLocation)
+        }
         return Run(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
     }
 

@@ -11,27 +11,7 @@ import Testing
     /// Runs the CLI; a run still going after `limit` (far beyond any timeout given to it) is
     /// terminated and recorded as an issue, so a hang fails the test instead of stalling it.
     static func doctor(_ arguments: [String], limit: TimeInterval = 60, sourceLocation: SourceLocation = #_sourceLocation) throws -> CLITests.Run {
-        let process = Process()
-        process.executableURL = CLITests.executable
-        process.arguments = ["doctor"] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "REDIS_URL")
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
-        if process.terminationReason != .exit {
-            Issue.record("doctor \(arguments) did not end by itself within \(limit) s", sourceLocation: sourceLocation)
-        }
-        return CLITests.Run(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+        try CLITests.run(CLITests.executable, ["doctor"] + arguments, limit: limit, sourceLocation: sourceLocation)
     }
 
     /// The line of the text report for the step called `name` (`✓ name …`).
