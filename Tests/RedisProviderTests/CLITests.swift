@@ -66,7 +66,7 @@ import Testing
             let ping = try Self.cli(["ping"], environment: environment)
             #expect(ping.status == 0, "\(ping.stderr)")
             #expect(ping.text.contains("PONG from 127.0.0.1:\(server.port)"))
-            #expect(try Self.cli(["doctor", "--probe"], environment: environment).status == 0)
+            #expect(try Self.cli(["doctor", "--probe", "--timeout", "20"], environment: environment).status == 0)
             // --url still wins over the folder.
             let other = try Self.cli(["ping", "--url", "redis://127.0.0.1:\(freeLoopbackPort())"], environment: environment)
             #expect(other.status == 3)

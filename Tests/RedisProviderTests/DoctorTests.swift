@@ -132,7 +132,7 @@ import Testing
 
     @Test func probeExitCodes() async throws {
         try await withServer { server in
-            let healthy = try Self.doctor(["--probe", "--url", server.url])
+            let healthy = try Self.doctor(["--probe", "--timeout", "20", "--url", server.url])
             #expect(healthy.status == 0)
             #expect(healthy.stdout.isEmpty)
             #expect(healthy.stderr.isEmpty)
@@ -178,7 +178,7 @@ import Testing
         let report = try Self.json(try Self.doctor(["--url", url, "--json"]))
         #expect(report.isHealthy && report.warnings.isEmpty)
         #expect(report.steps.filter { $0.name.hasPrefix("Node ") }.count == 6)
-        #expect(try Self.doctor(["--probe", "--url", url]).status == 0)
+        #expect(try Self.doctor(["--probe", "--timeout", "20", "--url", url]).status == 0)
 
         // A primary dies: reported at once, before the cluster has failed it over.
         let victim = try await cluster.node(owningSlot: 0)
