@@ -25,7 +25,7 @@ public struct RedisDoctor: Sendable {
     public func diagnose(url text: String) async -> DiagnosisReport {
         let deadline = ContinuousClock.now + options.timeout
         let recorder = Recorder()
-        let finished = await Self.race(until: deadline) { await walk(text, deadline: deadline, recorder) }
+        let finished = await firstResult(before: deadline) { await walk(text, deadline: deadline, recorder) } != nil
         var report = recorder.report
         if !finished {
             let limit = RedisURL.format(options.timeout)
@@ -213,36 +213,9 @@ public struct RedisDoctor: Sendable {
     private func timeLeft(_ deadline: ContinuousClock.Instant, atMost limit: Duration) -> Duration {
         max(.milliseconds(1), min(limit, deadline - ContinuousClock.now + .milliseconds(100)))
     }
-
-    /// Runs `work` until it finishes or `deadline` passes, whichever is first: `true` when
-    /// it finished. Work still running at the deadline is cancelled and left to end on its
-    /// own timeouts (all bounded by the deadline).
-    private static func race(until deadline: ContinuousClock.Instant, _ work: @escaping @Sendable () async -> Void) async -> Bool {
-        let decided = Once()
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let timer = Task {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                if decided.claim() {
-                    continuation.resume(returning: false)
-                }
-            }
-            Task {
-                await work()
-                if decided.claim() {
-                    timer.cancel()
-                    continuation.resume(returning: true)
-                }
-            }
-        }
-    }
 }
 
 extension RedisDoctor {
-    /// A flag only one of several racing tasks can claim.
-    final class Once: Sendable {
-        private let claimed = Atomic<Bool>(false)
-        func claim() -> Bool { claimed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
-    }
 
     /// The steps so far, shared between the walk and a deadline that may cut it short.
     final class Recorder: Sendable {

@@ -76,27 +76,16 @@ extension RedisProvider {
         return result
     }
 
-    /// `body`, or a `.commandTimeout` error once `timeout` has passed.
+    /// `body`'s result, or a `.commandTimeout` error once `timeout` has passed (without
+    /// waiting for `body`, so a probe ends on time).
     static func bounded<T: Sendable>(
         _ timeout: Duration, _ body: @escaping @Sendable () async throws(RedisError) -> T
     ) async throws(RedisError) -> T {
-        let outcome = await withTaskGroup(of: Result<T, RedisError>?.self) { group in
-            group.addTask {
-                do throws(RedisError) { return .success(try await body()) } catch { return .failure(error) }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
+        let outcome = await firstResult(before: .now + timeout) { () async -> Result<T, RedisError> in
+            do throws(RedisError) { return .success(try await body()) } catch { return .failure(error) }
         }
-        switch outcome {
-        case .success(let value)?: return value
-        case .failure(let error)?: throw error
-        case nil: throw RedisError(.commandTimeout, "No answer within \(RedisURL.format(timeout))")
-        }
+        guard let outcome else { throw RedisError(.commandTimeout, "No answer within \(RedisURL.format(timeout))") }
+        return try outcome.get()
     }
 
     static func clusterState(in reply: RESPValue) -> String? {
