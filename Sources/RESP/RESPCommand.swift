@@ -20,11 +20,40 @@ public struct RESPCommand: Sendable, CustomStringConvertible {
         self.init(name, arguments: arguments)
     }
 
+    /// A command from its name and one argument (GET key, INCR key …), built without boxing
+    /// the argument or allocating an array for it.
+    @inlinable
+    public init<A: RESPArgumentEncodable>(_ name: String, _ a: A) {
+        var body = ByteBuffer()
+        body.reserveCapacity(Self.initialCapacity)
+        var count = name.writeRESPArguments(into: &body)
+        count += a.writeRESPArguments(into: &body)
+        self._body = body
+        self._count = count
+    }
+
+    /// A command from its name and two arguments (SET key value, SADD key member …), built
+    /// without boxing the arguments or allocating an array for them.
+    @inlinable
+    public init<A: RESPArgumentEncodable, B: RESPArgumentEncodable>(_ name: String, _ a: A, _ b: B) {
+        var body = ByteBuffer()
+        body.reserveCapacity(Self.initialCapacity)
+        var count = name.writeRESPArguments(into: &body)
+        count += a.writeRESPArguments(into: &body)
+        count += b.writeRESPArguments(into: &body)
+        self._body = body
+        self._count = count
+    }
+
+    /// Room for a typical small command (name, a key and a short value) in the first
+    /// allocation, so building it does not grow the buffer.
+    @usableFromInline static let initialCapacity = 128
+
     /// A command from its name and a list of arguments.
     @inlinable
     public init(_ name: String, arguments: [any RESPArgumentEncodable]) {
         var body = ByteBuffer()
-        body.reserveCapacity(32 + name.utf8.count)
+        body.reserveCapacity(Self.initialCapacity)
         var count = name.writeRESPArguments(into: &body)
         for a in arguments { count += a.writeRESPArguments(into: &body) }
         self._body = body
@@ -66,17 +95,27 @@ public struct RESPCommand: Sendable, CustomStringConvertible {
 
     /// The command name's bytes as written (a slice of `body`, no copy), or `nil` when the
     /// body does not start with a bulk string. Cheap enough for every command on a hot path.
-    public var nameBytes: ByteBuffer? {
-        let start = _body.readerIndex
-        guard _body.getInteger(at: start, as: UInt8.self) == UInt8(ascii: "$") else { return nil }
-        var length = 0
-        var i = start + 1
-        while let d = _body.getInteger(at: i, as: UInt8.self), d != UInt8(ascii: "\r") {
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(d), length < 1 << 20 else { return nil }
-            length = length * 10 + Int(d - UInt8(ascii: "0"))
-            i += 1
+    public var nameBytes: ByteBuffer? { argument(at: 0) }
+
+    /// Argument `index` (0 is the command name) as a slice of `body`, found by skipping the
+    /// ones before it in place: no array, no copy. `nil` past the end.
+    public func argument(at index: Int) -> ByteBuffer? {
+        var position = _body.readerIndex
+        var current = 0
+        while current < _count {
+            guard _body.getInteger(at: position, as: UInt8.self) == UInt8(ascii: "$") else { return nil }
+            var length = 0
+            var i = position + 1
+            while let d = _body.getInteger(at: i, as: UInt8.self), d != UInt8(ascii: "\r") {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(d), length < 1 << 40 else { return nil }
+                length = length * 10 + Int(d - UInt8(ascii: "0"))
+                i += 1
+            }
+            if current == index { return _body.getSlice(at: i + 2, length: length) }
+            position = i + 2 + length + 2
+            current += 1
         }
-        return _body.getSlice(at: i + 2, length: length)
+        return nil
     }
 
     /// The command name in upper case, e.g. `GET`.

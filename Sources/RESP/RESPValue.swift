@@ -82,6 +82,12 @@ extension RESPValue {
         }
     }
 
+    /// `true` for an error reply (`-ERR …` or a blob error).
+    public var isError: Bool {
+        if case .error = self { return true }
+        return false
+    }
+
     /// `true` for `.null`.
     public var isNull: Bool {
         if case .null = self { return true }

@@ -48,6 +48,34 @@ let samples: [(String, RESPValue)] = [
     ("*2\r\n|1\r\n+ttl\r\n:3\r\n:7\r\n:8\r\n", .array([.integer(7), .integer(8)])),
 ]
 
+@Suite struct RESPCommandTests {
+    /// The fixed-arity initialisers write exactly what the variadic one writes.
+    @Test func fixedArityInitialisersMatchTheVariadicOne() {
+        let value = ByteBuffer(bytes: [0, 13, 10, 255])
+        #expect(RESPCommand("GET", "k").body == RESPCommand("GET", arguments: ["k"]).body)
+        #expect(RESPCommand("SET", "k", value).body == RESPCommand("SET", arguments: ["k", value]).body)
+        #expect(RESPCommand("INCRBY", "k", 42).body == RESPCommand("INCRBY", arguments: ["k", 42]).body)
+        #expect(RESPCommand("SET", "k", value).count == 3)
+        let long = String(repeating: "x", count: 1000)
+        #expect(RESPCommand("SET", long, long).arguments.map { String(buffer: $0) } == ["SET", long, long])
+    }
+
+    /// `argument(at:)` reads in place what `arguments` splits out, and nothing past the end.
+    @Test func argumentAtMatchesArguments() {
+        let commands = [
+            RESPCommand("GET", "key"), RESPCommand("SET", "", ByteBuffer(bytes: [13, 10, 36])),
+            RESPCommand("HSET", arguments: ["h", "f", "v", String(repeating: "y", count: 70_000)]), RESPCommand("PING"),
+        ]
+        for c in commands {
+            let all = c.arguments
+            for (i, a) in all.enumerated() { #expect(c.argument(at: i) == a) }
+            #expect(c.argument(at: all.count) == nil)
+            #expect(c.nameBytes == all.first)
+        }
+        #expect(RESPCommand(argv: []).argument(at: 0) == nil)
+    }
+}
+
 @Suite struct RESPParserTests {
     @Test func everyTypeDecodes() throws {
         for (frame, expected) in samples {

@@ -378,6 +378,30 @@ struct CommandMetadataTests {
         #expect(checked > 150)
     }
 
+    /// The router's fast path reads only `singleKeyIndex`: for every command that has one,
+    /// the full key-spec walk must find that one position and nothing else, at every
+    /// argument count that reaches it; the commands routed most (GET, SET, HSET) have one,
+    /// and commands whose keys vary (MGET, EVAL, XREAD) do not.
+    @Test("a single key index agrees with the key specs wherever it is set")
+    func singleKeyIndexAgreesWithKeySpecs() throws {
+        var checked = 0
+        for c in RedisCommandTable.allCommands.flatMap({ [$0] + $0.subcommands }) {
+            guard let index = c.singleKeyIndex else { continue }
+            for argc in (index + 1)...(index + 6) {
+                let argv = (0..<argc).map { ByteBuffer(string: $0 == 0 ? c.name : "a\($0)") }
+                #expect(c.keyIndices(in: argv, includingNotKeys: true) == [index], "\(c.name) argc \(argc)")
+                checked += 1
+            }
+        }
+        #expect(checked > 600)
+        for name in ["get", "set", "hset", "incr", "lpush", "zadd", "expire", "spublish"] {
+            #expect(try command(name).singleKeyIndex == 1, "\(name)")
+        }
+        for name in ["mget", "mset", "del", "eval", "xread", "ping", "config", "sort", "georadius"] {
+            #expect(try command(name).singleKeyIndex == nil, "\(name)")
+        }
+    }
+
     /// Argument lists of every shape for every command, including keywords, numbers and
     /// empty strings in odd places: no trap, every index inside argv, no index twice.
     @Test("every command survives arbitrary argv")

@@ -15,6 +15,8 @@ struct ClusterRoute {
 
     /// The command's name in lower case, subcommands as `config|get`.
     let name: String
+    /// The arguments (split per slot or fanned out from here); empty when the fast path
+    /// routed the command by its one key, since it then goes out as it is.
     let argv: [ByteBuffer]
     let metadata: RedisCommandMetadata?
     let target: Target
@@ -26,6 +28,21 @@ struct ClusterRoute {
     let headerEnd: Int
 
     init(_ command: RESPCommand) throws(RedisError) {
+        // Most traffic (GET, SET, HSET, INCR …) has one key at a fixed place: route it from
+        // the name and that argument, read in place, without splitting argv into an array.
+        if let nameBytes = command.nameBytes, let metadata = RedisCommandTable.commandIndex[nameBytes],
+            let index = metadata.singleKeyIndex, let key = command.argument(at: index)
+        {
+            self.metadata = metadata
+            name = metadata.name
+            readOnly = metadata.flags.contains(.readonly)
+            idempotent = readOnly || Self.idempotentWrites.contains(metadata.name)
+            target = .slot(HashSlot.slot(for: key))
+            argv = []
+            groups = []
+            headerEnd = index
+            return
+        }
         let argv = command.arguments
         self.argv = argv
         metadata = RedisCommandTable.metadata(for: argv)
@@ -47,7 +64,7 @@ struct ClusterRoute {
             return
         }
         let first = HashSlot.slot(for: argv[keys[0]])
-        if keys.count == 1 {
+        if keys.count == 1 {  // keys at places that vary (EVAL 1 k, XREAD STREAMS k 0 …)
             target = .slot(first)
             groups = []
             headerEnd = keys[0]

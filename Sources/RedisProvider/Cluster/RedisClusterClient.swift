@@ -112,9 +112,10 @@ public final class RedisClusterClient: RedisCommandExecutor {
         }
         if case .shutdown = first { throw RedisError(.shutdown, "The cluster client was shut down") }
         guard case .picked(var next, let policy) = first else { preconditionFailure("handled above") }
-        // A distinct jitter seed per command without a random-number system call.
-        let seed = jitterSeeds.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
-        var retry = CommandRetryState(policy: policy, startedAt: .now, isIdempotent: idempotent, jitterSeed: seed)
+        // The retry state is made only when an attempt does not simply succeed (rare), so the
+        // common command pays for one clock read and nothing else.
+        let startedAt = ContinuousClock.now
+        var retryState: CommandRetryState?
         var redirect: (endpoint: RedisEndpoint, asking: Bool)?
         while true {
             let target: (endpoint: RedisEndpoint, node: RedisNodeClient)
@@ -126,9 +127,10 @@ public final class RedisClusterClient: RedisCommandExecutor {
                     // No node serves the slot right now: let the policy wait for the cluster.
                     let outcome = CommandRetryState.Outcome.reply(
                         .error(RESPError(message: "CLUSTERDOWN Hash slot \(slot ?? -1) is not served by any known node")))
-                    if case .fail(let error) = try await follow(retry.next(outcome, now: .now), redirect: &redirect, slot: slot) {
-                        throw error
-                    }
+                    var retry = makeRetryState(retryState, policy, startedAt, idempotent)
+                    let action = retry.next(outcome, now: .now)
+                    retryState = retry
+                    if case .fail(let error) = try await follow(action, redirect: &redirect, slot: slot) { throw error }
                     continue
                 }
                 target = e
@@ -146,7 +148,11 @@ public final class RedisClusterClient: RedisCommandExecutor {
             } catch {
                 outcome = .transportError(annotated(error, for: endpoint), sent: !error.commandWasNotSent)
             }
+            // A reply that is not an error is delivered whatever the retry rules say.
+            if case .reply(let value) = outcome, !value.isError { return value }
+            var retry = makeRetryState(retryState, policy, startedAt, idempotent)
             let action = retry.next(outcome, now: .now, answeredBy: endpoint)
+            retryState = retry
             apply(retry.effects)
             switch action {
             case .deliver, .fail: break
@@ -159,6 +165,16 @@ public final class RedisClusterClient: RedisCommandExecutor {
     }
 
     private enum Followed { case again, fail(RedisError) }
+
+    /// The command's retry state so far, or a new one counting from its first attempt.
+    private func makeRetryState(
+        _ existing: CommandRetryState?, _ policy: ClusterRetryPolicy, _ startedAt: ContinuousClock.Instant, _ idempotent: Bool
+    ) -> CommandRetryState {
+        if let existing { return existing }
+        // A distinct jitter seed per command without a random-number system call.
+        let seed = jitterSeeds.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+        return CommandRetryState(policy: policy, startedAt: startedAt, isIdempotent: idempotent, jitterSeed: seed)
+    }
 
     /// Performs what the retry policy decided; `.fail` ends the command.
     private func follow(

@@ -294,6 +294,8 @@ public struct RedisCommandMetadata: Sendable, CustomStringConvertible {
         let subcommands: [RedisCommandMetadata]
         /// Subcommands by the lower-cased part after `|` ("get" for "config|get").
         let subcommandIndex: CommandNameIndex?
+        /// See ``RedisCommandMetadata/singleKeyIndex``.
+        let singleKeyIndex: Int?
 
         init(
             name: String, arity: Int, flags: RedisCommandFlags, aclCategories: RedisACLCategories,
@@ -323,6 +325,7 @@ public struct RedisCommandMetadata: Sendable, CustomStringConvertible {
             self.servers = servers
             self.keyFinder = keyFinder
             self.subcommands = subcommands
+            self.singleKeyIndex = Self.singleKeyIndex(keySpecs, keyFinder: keyFinder, isContainer: !subcommands.isEmpty)
             self.subcommandIndex =
                 subcommands.isEmpty
                 ? nil
@@ -330,6 +333,13 @@ public struct RedisCommandMetadata: Sendable, CustomStringConvertible {
                     subcommands.map { sub in
                         (sub.name.split(separator: "|", maxSplits: 1).last.map(String.init) ?? sub.name, sub)
                     })
+        }
+
+        private static func singleKeyIndex(_ specs: [RedisKeySpec], keyFinder: KeyFinder, isContainer: Bool) -> Int? {
+            guard keyFinder == .keySpecs, !isContainer, specs.count == 1, case .index(let index) = specs[0].beginSearch,
+                case .range(lastKey: 0, _, _) = specs[0].findKeys, index >= 1
+            else { return nil }
+            return index
         }
     }
 
@@ -398,6 +408,12 @@ public struct RedisCommandMetadata: Sendable, CustomStringConvertible {
     /// The subcommands of a container command (CONFIG, OBJECT, XINFO, …), sorted by name.
     public var subcommands: [RedisCommandMetadata] { storage.subcommands }
     var keyFinder: KeyFinder { storage.keyFinder }
+
+    /// The argv index of the command's one key (or key-like argument, such as SPUBLISH's
+    /// shard channel) when it is always alone and at that place (GET, SET, HSET, INCR …):
+    /// then `keyIndices(in:includingNotKeys: true)` is `[singleKeyIndex]` whenever argv
+    /// reaches it, and a router needs no other argument. `nil` for every other command.
+    public var singleKeyIndex: Int? { storage.singleKeyIndex }
 
     /// Whether this is a container command whose argv[1] selects a subcommand.
     public var isContainer: Bool { !storage.subcommands.isEmpty }
