@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import RESP
 import RedisProviderTestSupport
 import Synchronization
@@ -25,6 +26,34 @@ import Testing
             let clients = try await client.clientList().split(separator: "\n").filter { $0.contains("lib-name=redis-provider") || $0.contains("cmd=client") }
             #expect(clients.count == 1)
         }
+    }
+
+    /// With a connection per event loop, a caller running on a loop uses that loop's
+    /// connection (its command and reply stay on one thread); other callers take them in turn.
+    @Test func callersOnAnEventLoopUseThatLoopsConnection() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        try await withServer { server in
+            let url = try RedisURL(server.url)
+            var configuration = RedisClientConfiguration(url: url)
+            configuration.connectionsPerNode = 2
+            let node = try RedisNodeClient(endpoint: url.endpoints[0], configuration: configuration, eventLoopGroup: group)
+            let executors = Array(group.makeIterator()).map(EventLoopExecutor.init)
+            for round in 0..<3 {
+                for executor in executors {
+                    let loopOfConnection = try await Task(executorPreference: executor) {
+                        #expect(try await node.send(RESPCommand("SET", "k\(round)", "v")) == .simpleString(ByteBuffer(string: "OK")))
+                        return try await node.connection().channel.eventLoop
+                    }.value
+                    #expect(loopOfConnection === executor.loop, "round \(round)")
+                }
+            }
+            // Off the loops: round-robin over both connections.
+            let loops = try await [node.connection(), node.connection()].map { ObjectIdentifier($0.channel.eventLoop) }
+            #expect(Set(loops).count == 2)
+            #expect(node.openConnections == 2)
+            await node.shutdown(graceful: false)
+        }
+        try await group.shutdownGracefully()
     }
 
     @Test func pipelineKeepsOrderAndPerCommandErrors() async throws {

@@ -6,7 +6,13 @@ import RESP
 import Synchronization
 
 /// All traffic to one node: a few multiplexed connections (one by default) opened on first
-/// use, reopened after a loss with jittered backoff, and shared round-robin by every caller.
+/// use, reopened after a loss with jittered backoff, and shared by every caller.
+///
+/// Connection *i* lives on event loop *i* mod the group's size. A caller already running on
+/// one of those loops (tasks with an event-loop executor preference, or every task once NIO
+/// is Swift Concurrency's global executor) uses that loop's connection, so its command and
+/// reply never change threads; other callers take the connections round-robin. With
+/// `connectionsPerNode` equal to the number of event loops, every loop has its own.
 ///
 /// Commands that would block or take over a connection (BLPOP, SUBSCRIBE, MULTI …) go through
 /// `withDedicatedConnection`.
@@ -16,6 +22,8 @@ public final class RedisNodeClient: Sendable {
     let configuration: RedisClientConfiguration
     let eventLoopGroup: any EventLoopGroup
     let sslContext: NIOSSLContext?
+    /// The group's loops; connection *i* lives on `loops[i % loops.count]`.
+    private let loops: [any EventLoop]
     private let backoff: ReconnectBackoff
     private let state: Mutex<State>
 
@@ -49,6 +57,7 @@ public final class RedisNodeClient: Sendable {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.sslContext = try configuration.tls?.makeContext()
+        self.loops = Array(eventLoopGroup.makeIterator())
         self.backoff = ReconnectBackoff(base: configuration.reconnectBaseDelay, cap: configuration.reconnectMaxDelay)
         self.state = Mutex(State(slots: Array(repeating: .idle(failures: 0), count: max(1, configuration.connectionsPerNode))))
     }
@@ -62,6 +71,7 @@ public final class RedisNodeClient: Sendable {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.sslContext = sslContext
+        self.loops = Array(eventLoopGroup.makeIterator())
         self.backoff = ReconnectBackoff(base: configuration.reconnectBaseDelay, cap: configuration.reconnectMaxDelay)
         self.state = Mutex(State(slots: Array(repeating: .idle(failures: 0), count: max(1, configuration.connectionsPerNode))))
     }
@@ -93,7 +103,11 @@ public final class RedisNodeClient: Sendable {
     ) async throws(RedisError) -> T {
         for attempt in 0..<2 {
             let c: RedisConnection
-            do { c = try await connection() } catch { throw error.markedNotSent() }
+            if attempt == 0, let ready = readyConnection() {
+                c = ready
+            } else {
+                do { c = try await connection() } catch { throw error.markedNotSent() }
+            }
             do {
                 return try await body(c)
             } catch where attempt == 0 && error.commandWasNotSent && error.kind != .tooManyInFlight && error.kind != .cancelled {
@@ -106,11 +120,11 @@ public final class RedisNodeClient: Sendable {
     /// A connection of this node's shared set, connecting (or waiting for a reconnect) first
     /// when needed.
     public func connection() async throws(RedisError) -> RedisConnection {
+        let home = homeSlot()
         while true {
             let step: Step = state.withLock { s in
                 if s.shutdown { return .fail(RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description)) }
-                let i = s.next % s.slots.count
-                s.next &+= 1
+                let i = Self.pick(&s, home: home)
                 switch s.slots[i] {
                 case .ready(let c) where c.isActive:
                     return .use(c)
@@ -147,11 +161,39 @@ public final class RedisNodeClient: Sendable {
         }
     }
 
+    /// The connection a command takes now when it is open (the common case), without the
+    /// suspension point of `connection()`; `nil` when one must be opened or awaited.
+    private func readyConnection() -> RedisConnection? {
+        let home = homeSlot()
+        return state.withLock { s in
+            guard !s.shutdown else { return nil }
+            let i = Self.pick(&s, home: home)
+            if case .ready(let c) = s.slots[i], c.isActive { return c }
+            return nil
+        }
+    }
+
+    /// The connection slot for the next command: the caller's event loop's, else the next in turn.
+    private static func pick(_ s: inout State, home: Int?) -> Int {
+        if let home { return home }
+        defer { s.next &+= 1 }
+        return s.next % s.slots.count
+    }
+
+    /// The connection that lives on the event loop the caller runs on, if any (only looked
+    /// for when there are several connections).
+    private func homeSlot() -> Int? {
+        guard configuration.connectionsPerNode > 1, loops.count > 1, let current = MultiThreadedEventLoopGroup.currentEventLoop,
+            let i = loops.firstIndex(where: { $0 === current }), i < configuration.connectionsPerNode
+        else { return nil }
+        return i
+    }
+
     private func startConnecting(_ s: inout State, slot: Int, failures: Int) -> Task<RedisConnection, any Error> {
         let task = Task { () async throws -> RedisConnection in
             do {
                 let c = try await RedisConnection.connect(
-                    to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext)
+                    to: endpoint, configuration: configuration, eventLoopGroup: loops[slot % loops.count], sslContext: sslContext)
                 let stillWanted = state.withLock { s in
                     guard !s.shutdown else { return false }
                     s.slots[slot] = .ready(c)
