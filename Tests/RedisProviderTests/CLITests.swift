@@ -10,19 +10,36 @@ import Testing
         return bundle.appendingPathComponent("redis-provider")
     }()
 
-    struct Run {
+    struct Run: Sendable {
         var status: Int32
         var stdout: Data
         var stderr: String
+        var endedByItself = true
         var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
     /// Runs `path` and collects its output. A run still going after `limit` seconds is
     /// terminated and recorded as an issue, so a hang fails the test instead of stalling it.
+    ///
+    /// The waiting happens on a thread of its own: blocked on a pipe or `waitUntilExit`, a
+    /// thread of Swift's small cooperative pool would stall every other test running beside
+    /// this one (on 2 cores, two CLI tests were enough to starve cluster tests of replies).
     static func run(
         _ path: URL, _ arguments: [String], environment: [String: String] = [:], limit: TimeInterval = 120,
         sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> Run {
+    ) async throws -> Run {
+        let run = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Run, any Error>) in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(path, arguments, environment: environment, limit: limit) })
+            }
+        }
+        if !run.endedByItself {
+            Issue.record("\(path.lastPathComponent) \(arguments) did not end by itself within \(limit) s", sourceLocation: sourceLocation)
+        }
+        return run
+    }
+
+    private static func runBlocking(_ path: URL, _ arguments: [String], environment: [String: String], limit: TimeInterval) throws -> Run {
         let process = Process()
         process.executableURL = path
         process.arguments = arguments
@@ -41,18 +58,17 @@ import Testing
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         watchdog.cancel()
-        if process.terminationReason != .exit {
-            Issue.record("\(path.lastPathComponent) \(arguments) did not end by itself within \(limit) s", sourceLocation: sourceLocation)
-        }
-        return Run(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self),
+            endedByItself: process.terminationReason == .exit)
     }
 
-    static func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        try run(executable, arguments, environment: environment)
+    static func cli(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
+        try await run(executable, arguments, environment: environment)
     }
 
-    static func redisCLI(_ port: Int, _ arguments: [String]) throws -> Run {
-        try run(URL(fileURLWithPath: "/usr/bin/redis-cli"), ["-p", String(port)] + arguments)
+    static func redisCLI(_ port: Int, _ arguments: [String]) async throws -> Run {
+        try await run(URL(fileURLWithPath: "/usr/bin/redis-cli"), ["-p", String(port)] + arguments)
     }
 
     /// In a pod the URL is a file of the mounted Secret; ping and doctor --probe find it there.
@@ -63,12 +79,12 @@ import Testing
             defer { try? FileManager.default.removeItem(at: folder) }
             try Data((server.url + "\n").utf8).write(to: folder.appendingPathComponent("redis-url"))
             let environment = ["REDIS_PROVIDER_CONFIG_DIR": folder.path]
-            let ping = try Self.cli(["ping"], environment: environment)
+            let ping = try await Self.cli(["ping"], environment: environment)
             #expect(ping.status == 0, "\(ping.stderr)")
             #expect(ping.text.contains("PONG from 127.0.0.1:\(server.port)"))
-            #expect(try Self.cli(["doctor", "--probe", "--timeout", "20"], environment: environment).status == 0)
+            #expect(try await Self.cli(["doctor", "--probe", "--timeout", "20"], environment: environment).status == 0)
             // --url still wins over the folder.
-            let other = try Self.cli(["ping", "--url", "redis://127.0.0.1:\(freeLoopbackPort())"], environment: environment)
+            let other = try await Self.cli(["ping", "--url", "redis://127.0.0.1:\(freeLoopbackPort())"], environment: environment)
             #expect(other.status == 3)
         }
     }
@@ -79,7 +95,7 @@ import Testing
                 ["SET", "plain", "hello"], ["SET", "binary", "a\u{1}b\"c\\\n"], ["RPUSH", "list"] + (1...12).map(String.init),
                 ["HSET", "hash", "f1", "v1", "f2", "v2"], ["SADD", "set", "x"], ["ZADD", "z", "1.5", "m"],
             ]
-            for command in setup { _ = try Self.redisCLI(server.port, command) }
+            for command in setup { _ = try await Self.redisCLI(server.port, command) }
             let commands: [[String]] = [
                 ["GET", "plain"], ["GET", "binary"], ["GET", "missing"], ["LRANGE", "list", "0", "-1"], ["HGETALL", "hash"],
                 ["SMEMBERS", "set"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["DBSIZE"], ["TYPE", "hash"], ["HGET", "plain", "x"],
@@ -87,8 +103,8 @@ import Testing
             ]
             for command in commands {
                 for mode in [["--no-raw"], ["--raw"], ["-3", "--no-raw"], ["-3", "--raw"]] {
-                    let theirs = try Self.redisCLI(server.port, mode + command)
-                    let ours = try Self.cli(["call", "--url", server.url] + mode + command)
+                    let theirs = try await Self.redisCLI(server.port, mode + command)
+                    let ours = try await Self.cli(["call", "--url", server.url] + mode + command)
                     #expect(ours.stdout == theirs.stdout, "\(mode) \(command): ours \(ours.text.debugDescription) theirs \(theirs.text.debugDescription)")
                     let isError = theirs.text.contains("ERR") || theirs.text.contains("WRONGTYPE")
                     #expect(ours.status == (isError ? 1 : 0), "\(command)")
@@ -99,30 +115,30 @@ import Testing
 
     @Test func exitStatusAndErrors() async throws {
         try await withServer { server in
-            let ok = try Self.cli(["ping"], environment: ["REDIS_URL": server.url])
+            let ok = try await Self.cli(["ping"], environment: ["REDIS_URL": server.url])
             #expect(ok.status == 0)
             #expect(ok.text.hasPrefix("PONG"))
 
-            let badURL = try Self.cli(["ping", "--url", "http://user:hunter2@host"])
+            let badURL = try await Self.cli(["ping", "--url", "http://user:hunter2@host"])
             #expect(badURL.status == 2)
             #expect(badURL.stderr.contains("redis://"))
             #expect(!badURL.stderr.contains("hunter2"))
 
-            let usage = try Self.cli(["call"])
+            let usage = try await Self.cli(["call"])
             #expect(usage.status == 2)
 
-            let refused = try Self.cli(["ping", "--url", "redis://127.0.0.1:\(freeLoopbackPort())"])
+            let refused = try await Self.cli(["ping", "--url", "redis://127.0.0.1:\(freeLoopbackPort())"])
             #expect(refused.status == 3)
             #expect(refused.stderr.contains("refused"))
 
-            let serverError = try Self.cli(["call", "--url", server.url, "NOSUCHCOMMAND"])
+            let serverError = try await Self.cli(["call", "--url", server.url, "NOSUCHCOMMAND"])
             #expect(serverError.status == 1)
         }
     }
 
     @Test func benchJSON() async throws {
         try await withServer { server in
-            let run = try Self.cli(["bench", "--url", server.url, "-c", "5", "-n", "2000", "-t", "set,get", "-r", "100", "--json"])
+            let run = try await Self.cli(["bench", "--url", server.url, "-c", "5", "-n", "2000", "-t", "set,get", "-r", "100", "--json"])
             #expect(run.status == 0, "\(run.stderr)")
             let report = try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any]
             let results = report?["results"] as? [[String: Any]]

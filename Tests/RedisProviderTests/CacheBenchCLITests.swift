@@ -14,7 +14,7 @@ import Testing
     @Test func cacheTestsBesideGET() async throws {
         try await withServer { server in
             // SET first writes raw bytes to the keys; the cache tests must store their own values.
-            let run = try CLITests.cli([
+            let run = try await CLITests.cli([
                 "bench", "--url", server.url, "-c", "5", "-n", "2000", "-r", "100", "-d", "8",
                 "-t", "set,get,cacheget,cachegetraw,cachegetstruct,cacheget", "--json",
             ])
@@ -35,8 +35,8 @@ import Testing
         }
     }
 
-    @Test func memoryCacheModeNeedsNoServer() throws {
-        let run = try CLITests.cli([
+    @Test func memoryCacheModeNeedsNoServer() async throws {
+        let run = try await CLITests.cli([
             "bench", "--memory-cache", "-c", "5", "-n", "5000", "-r", "1000", "-d", "10", "-t", "set,get,cacheget,cachegetstruct,get",
             "--json",
         ])
@@ -51,7 +51,7 @@ import Testing
         #expect(cost?["accountedBytesPerEntry"] == 16 + 12)  // key:000000000042 and "xxxxxxxxxx"
         #expect((cost?["residentBytesPerEntry"] ?? 0) >= 0)
 
-        let wrong = try CLITests.cli(["bench", "--memory-cache", "-t", "lpush"])
+        let wrong = try await CLITests.cli(["bench", "--memory-cache", "-t", "lpush"])
         #expect(wrong.status == 2)
         #expect(wrong.stderr.contains("--memory-cache"))
     }

