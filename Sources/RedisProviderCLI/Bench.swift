@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Histogram
 import NIOCore
+import NIOPosix
 import RESP
 import RedisProvider
 import Synchronization
@@ -14,11 +15,18 @@ struct Bench: AsyncParsableCommand {
             its next command, as an application's request handlers do: any batching comes from
             the client library's auto-pipelining, never from the benchmark.
 
+            By default the client runs as an application's would out of the box: on NIO's
+            shared event loops, callers on Swift's global executor. --threads N gives the
+            client N event-loop threads of its own, one connection per node on each, and pins
+            every caller to one of them (thread-per-core: a command and its reply stay on one
+            thread), as an application does by running its handlers on NIO's event loops.
+
             With --compare, redis-benchmark runs right after with the same flags against the
             same server, and the ratio of requests per second is printed.
 
             Examples:
               redis-provider bench -c 50 -n 200000 -d 16 -t set,get -r 100000 --compare
+              redis-provider bench -c 50 -n 200000 -t set,get -r 100000 --threads 2 --compare
               redis-provider bench -t get --duration 15 --json
               redis-provider bench -t get,cacheget -r 100000     # the cache layer next to raw GET
               redis-provider bench --memory-cache -t set,get,cacheget -r 100000 -d 100
@@ -52,6 +60,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Run each test for this many seconds instead of -n requests.")
     var duration: Double?
 
+    @Option(name: .long, help: "Event-loop threads of the client's own, each with its callers and one connection per node (default: NIO's shared loops).")
+    var threads: Int?
+
     @Flag(name: .long, help: "Print the results as JSON.")
     var json = false
 
@@ -69,6 +80,7 @@ struct Bench: AsyncParsableCommand {
         guard requests >= 1 else { throw ValidationError("-n must be at least 1") }
         guard dataSize >= 0, dataSize <= 512 * 1024 * 1024 else { throw ValidationError("-d must be from 0 to 512 MiB") }
         if let keyspace, keyspace < 1 { throw ValidationError("-r must be at least 1") }
+        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be from 1 to 64") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         let parsed = try parsedTests()
         if memoryCache {
@@ -92,7 +104,10 @@ struct Bench: AsyncParsableCommand {
         if memoryCache { return try await runMemoryCache() }
         let settings = try await connection.settings()
         let url = settings.url!
-        let client = try connection.makeProvider(settings)
+        let group = threads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+        let executors = group.map { Array($0.makeIterator()).map(EventLoopExecutor.init) } ?? []
+        let client = try connection.makeProvider(
+            settings, connectionsPerEventLoop: threads != nil, eventLoopGroup: group ?? MultiThreadedEventLoopGroup.singleton)
         _ = try await client.execute(RESPCommand("PING"))
         var results: [BenchResult] = []
         let tests = try parsedTests()
@@ -105,7 +120,8 @@ struct Bench: AsyncParsableCommand {
             if test.writesKeys { stored = nil }
             let result = try await BenchRunner(
                 name: test.reportName, operation: test.operation(client: client, valueSize: dataSize), callers: clients,
-                requests: requests, duration: duration, keyspace: keyspace, progress: !json && isatty(2) == 1
+                requests: requests, duration: duration, keyspace: keyspace, progress: !json && isatty(2) == 1,
+                executors: executors
             ).run()
             results.append(result)
             if !json { print(result.line) }
@@ -133,6 +149,7 @@ struct Bench: AsyncParsableCommand {
             if let idle { print("idle connections: \(idle.count), \(idle.bytesPerConnection) bytes each (resident memory delta)") }
         }
         await client.shutdown()
+        try await group?.shutdownGracefully()
     }
 
     /// Runs redis-benchmark with the same flags and returns requests/s per test name.

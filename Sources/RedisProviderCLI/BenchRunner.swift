@@ -160,6 +160,8 @@ struct BenchRunner {
     let duration: Double?
     let keyspace: Int?
     let progress: Bool
+    /// Caller *i* runs on `executors[i % count]`; none: Swift's global executor.
+    var executors: [EventLoopExecutor] = []
 
     private final class Shared: Sendable {
         let issued = Atomic<Int>(0)
@@ -180,8 +182,9 @@ struct BenchRunner {
         let limit = deadline == nil ? requests : Int.max
         let progressTask = progress ? Task { await reportProgress(shared, start: start) } : nil
         let perCaller = try await withThrowingTaskGroup(of: CallerResult.self) { group in
-            for _ in 0..<callers {
-                group.addTask { [operation, keyspace] in
+            for i in 0..<callers {
+                let executor = executors.isEmpty ? nil : executors[i % executors.count]
+                group.addTask(executorPreference: executor) { [operation, keyspace] in
                     var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
                     var errors: [String: Int] = [:]
                     var slowest = Duration.zero

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import RedisProvider
 
 /// `redis-provider`: talk to Redis or Valkey from the command line.
@@ -86,17 +88,22 @@ struct ConnectionOptions: ParsableArguments {
     /// A provider for the configuration: cluster or standalone as its mode says, with its
     /// timeouts, address map and TLS files; no background refresh (commands are short-lived).
     func makeProvider(
-        _ settings: RedisProviderSettings, protocolVersion: Int? = nil, cluster: Bool? = nil
+        _ settings: RedisProviderSettings, protocolVersion: Int? = nil, cluster: Bool? = nil,
+        connectionsPerEventLoop: Bool = false, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(RedisError) -> RedisProvider {
         let url = settings.url!
         var configuration = settings.clientConfiguration()
         if let protocolVersion, url.options.protocolVersion == nil { configuration.protocolVersion = protocolVersion }
+        if connectionsPerEventLoop {
+            configuration.connectionsPerNode = max(configuration.connectionsPerNode, Array(eventLoopGroup.makeIterator()).count)
+        }
         var options = settings.clusterOptions()
         options.refreshInterval = nil
         let mode = cluster.map { url.mode(override: $0, source: "the server") } ?? settings.mode!
         return try RedisProvider(
             url: url, mode: mode, configuration: configuration, clusterOptions: options,
-            observability: RedisObservability(logger: Logger(label: "redis-provider", factory: { _ in SwiftLogNoOpLogHandler() }), tracer: nil))
+            observability: RedisObservability(logger: Logger(label: "redis-provider", factory: { _ in SwiftLogNoOpLogHandler() }), tracer: nil),
+            eventLoopGroup: eventLoopGroup)
     }
 }
 

@@ -136,9 +136,9 @@ import Testing
         }
     }
 
-    @Test func benchJSON() async throws {
+    @Test(arguments: [[], ["--threads", "2"]]) func benchJSON(threads: [String]) async throws {
         try await withServer { server in
-            let run = try await Self.cli(["bench", "--url", server.url, "-c", "5", "-n", "2000", "-t", "set,get", "-r", "100", "--json"])
+            let run = try await Self.cli(["bench", "--url", server.url, "-c", "5", "-n", "2000", "-t", "set,get", "-r", "100", "--json"] + threads)
             #expect(run.status == 0, "\(run.stderr)")
             let report = try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any]
             let results = report?["results"] as? [[String: Any]]
@@ -148,6 +148,9 @@ import Testing
             #expect((results?.last?["requestsPerSecond"] as? Double ?? 0) > 0)
             #expect((results?.last?["errors"] as? [String: Int])?.isEmpty == true)
             #expect((report?["residentBytes"] as? Int ?? 0) > 0)
+        }
+        if !threads.isEmpty {
+            #expect(try await Self.cli(["bench", "--url", "redis://127.0.0.1:1", "--threads", "0"]).status == 2)
         }
     }
 }
