@@ -302,6 +302,22 @@ final class Load: Sendable {
             #expect(results[2].string == "2")
             let e = await redisError { _ = try await client.transaction([RESPCommand("SET", "a", "1"), RESPCommand("SET", "b", "1")]) }
             #expect(e?.kind == .crossSlot)
+
+            try await checkWatchedTransactions(client, client.transaction(watching:_:))
+            // Watched keys, reads and queued commands must share the slot; nothing runs otherwise.
+            let watchedAcross = await redisError { _ = try await client.transaction(watching: ["a", "b"]) { _ in [] } }
+            #expect(watchedAcross?.kind == .crossSlot)
+            let readAcross = await redisError { _ = try await client.transaction(watching: ["{w}:balance"]) { session in
+                _ = try await session.get("elsewhere")
+                return []
+            } }
+            #expect(readAcross?.kind == .crossSlot)
+            let queuedAcross = await redisError { _ = try await client.transaction(watching: ["{w}:balance"]) { _ in
+                [RESPCommand("SET", "{w}:balance", "0"), RESPCommand("SET", "elsewhere", "1")]
+            } }
+            #expect(queuedAcross?.kind == .crossSlot)
+            #expect(try await client.get("{w}:balance").text == "5")
+            #expect(try await client.get("elsewhere") == nil)
             await client.shutdown()
             let after = await redisError { _ = try await client.get("{tx}:a") }
             #expect(after?.kind == .shutdown)

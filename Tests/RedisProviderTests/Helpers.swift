@@ -60,3 +60,58 @@ final class Collector<T: Sendable>: Sendable {
     func append(_ item: T) { items.withLock { $0.append(item) } }
     var all: [T] { items.withLock { $0 } }
 }
+
+/// A `transaction(watching:_:)` of a provider or a cluster client.
+typealias WatchedTransactionCall = @Sendable ([String], (RedisWatchSession) async throws -> [RESPCommand]) async throws -> [RESPValue]?
+
+/// What every watched transaction must do, standalone or cluster, on keys tagged `{w}`:
+/// commit on an unchanged key, abort (nil) when another client writes a watched key between
+/// WATCH and EXEC, commit nothing for no commands, refuse MULTI in the body, and, with
+/// read-modify-write retried on nil, lose no update among concurrent writers.
+func checkWatchedTransactions(
+    _ redis: any RedisCommandExecutor, _ transaction: @escaping WatchedTransactionCall,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    try await redis.set("{w}:balance", "100")
+    let committed = try await transaction(["{w}:balance"]) { session in
+        let balance = Int(try await session.get("{w}:balance").text ?? "") ?? 0
+        #expect(balance == 100, sourceLocation: sourceLocation)
+        return [RESPCommand("DECRBY", "{w}:balance", 30), RESPCommand("RPUSH", "{w}:log", "-30")]
+    }
+    #expect(committed == [.integer(70), .integer(1)], sourceLocation: sourceLocation)
+
+    // Another client writes the watched key after WATCH: EXEC aborts, nothing queued runs.
+    let aborted = try await transaction(["{w}:balance"]) { session in
+        _ = try await session.get("{w}:balance")
+        try await redis.set("{w}:balance", "5")
+        return [RESPCommand("DECRBY", "{w}:balance", 30)]
+    }
+    #expect(aborted == nil, sourceLocation: sourceLocation)
+    #expect(try await redis.get("{w}:balance").text == "5", sourceLocation: sourceLocation)
+
+    #expect(try await transaction(["{w}:balance"]) { _ in [] } == [], sourceLocation: sourceLocation)
+    let multi = await redisError { _ = try await transaction(["{w}:balance"]) { session in
+        _ = try await session.send("MULTI")
+        return []
+    } }
+    #expect(multi?.kind == .unsupportedCommand, sourceLocation: sourceLocation)
+
+    // Optimistic locking: GET then SET (not INCR) by 8 writers, each retrying on nil.
+    try await redis.set("{w}:counter", "0")
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<8 {
+            group.addTask {
+                for _ in 0..<50 {
+                    let done = try await transaction(["{w}:counter"]) { session in
+                        let n = Int(try await session.get("{w}:counter").text ?? "") ?? 0
+                        return [RESPCommand("SET", "{w}:counter", n + 1)]
+                    }
+                    if done != nil { return }
+                }
+                Issue.record("a writer did not get its update in within 50 attempts", sourceLocation: sourceLocation)
+            }
+        }
+        try await group.waitForAll()
+    }
+    #expect(try await redis.get("{w}:counter").text == "8", sourceLocation: sourceLocation)
+}

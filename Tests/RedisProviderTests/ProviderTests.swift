@@ -84,6 +84,8 @@ import Tracing
             for span in spans {
                 span.attributes.forEach { _, value in #expect("\(value)" != "v", "a span carries a value") }
             }
+            // Optimistic transactions (WATCH) on a connection of their own.
+            try await checkWatchedTransactions(provider, provider.transaction(watching:_:))
             await provider.shutdown()
             let after = await redisError { _ = try await provider.get("k") }
             #expect(after?.kind == .shutdown)

@@ -148,4 +148,34 @@ extension RedisClusterClient {
         }
         throw RedisError(.clusterDown, "The transaction's slot kept moving; the cluster is resharding — retry later")
     }
+
+    /// An optimistic transaction on the primary of the slot `keys` share: WATCH `keys`, let
+    /// `build` read through the session and return the commands to queue, then MULTI, the
+    /// commands and EXEC on the same dedicated connection.
+    ///
+    /// Returns EXEC's results, `[]` when `build` returned no commands, or `nil` when another
+    /// client changed a watched key and the transaction was aborted (read again and retry).
+    /// When the slot moves to another node meanwhile, nothing has run and the whole attempt,
+    /// `build` included, is made again on the new owner.
+    public func transaction(
+        watching keys: [String], _ build: (RedisWatchSession) async throws -> [RESPCommand]
+    ) async throws -> [RESPValue]? {
+        guard !keys.isEmpty else { throw RedisError(.invalidConfiguration, "A watched transaction needs at least one key to watch") }
+        let slot = try WatchedTransaction.slot(of: keys)
+        for attempt in 0..<4 {
+            guard let endpoint = try await target(slot: slot, readOnly: false) else {
+                try? await Task.sleep(for: .milliseconds(100 << attempt))
+                _ = try? await refresh(force: true)
+                continue
+            }
+            let outcome = try await pool.node(endpoint).withDedicatedConnection { c in
+                try await WatchedTransaction.run(on: c, keys: keys, slot: slot, build)
+            }
+            switch outcome {
+            case .finished(let results): return results
+            case .slotMoved: _ = try? await refresh(force: true)
+            }
+        }
+        throw RedisError(.clusterDown, "The transaction's slot kept moving; the cluster is resharding — retry later")
+    }
 }

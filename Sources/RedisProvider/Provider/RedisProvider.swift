@@ -203,6 +203,42 @@ public final class RedisProvider: RedisCommandExecutor, Service {
         }
     }
 
+    /// An optimistic transaction: WATCH `keys`, let `build` read through the session and
+    /// return the commands to queue, then MULTI, the commands and EXEC, all on one connection
+    /// of its own.
+    ///
+    /// ```swift
+    /// let results = try await redis.transaction(watching: ["{acct:7}:balance"]) { session in
+    ///     let balance = Int(try await session.get("{acct:7}:balance").text ?? "0") ?? 0
+    ///     guard balance >= 30 else { return [] }
+    ///     return [RESPCommand("DECRBY", "{acct:7}:balance", 30), RESPCommand("RPUSH", "{acct:7}:log", "-30")]
+    /// }
+    /// // nil: another client changed the balance first; read again and retry.
+    /// ```
+    ///
+    /// Returns EXEC's results, `[]` when `build` returned no commands, or `nil` when a watched
+    /// key changed and the transaction was aborted. In a cluster the watched keys, the reads
+    /// and the queued commands must share one hash slot (`.crossSlot` otherwise, before
+    /// anything is sent); when the slot moves meanwhile, the attempt, `build` included, is
+    /// made again on its new owner.
+    public func transaction(
+        watching keys: [String], _ build: (RedisWatchSession) async throws -> [RESPCommand]
+    ) async throws -> [RESPValue]? {
+        switch backend {
+        case .cluster(let cluster):
+            return try await cluster.transaction(watching: keys, build)
+        case .standalone(let client):
+            guard !keys.isEmpty else { throw RedisError(.invalidConfiguration, "A watched transaction needs at least one key to watch") }
+            let outcome = try await client.withDedicatedConnection { c in
+                try await WatchedTransaction.run(on: c, keys: keys, slot: nil, build)
+            }
+            guard case .finished(let results) = outcome else {
+                throw RedisError(.server, "A standalone server answered a transaction with a cluster redirection", endpoint: client.node.endpoint.description)
+            }
+            return results
+        }
+    }
+
     // MARK: - Topology events
 
     /// Slot-map changes, nodes added and removed, failovers seen: a new sequence for each
