@@ -1,3 +1,4 @@
+import InMemoryLogging
 import InMemoryTracing
 import Logging
 import MetricsTestKit
@@ -94,7 +95,11 @@ import Tracing
 
     @Test func healthOfAStoppedServerIsUnhealthy() async throws {
         let server = try await RedisServer.start()
-        let provider = try RedisProvider(url: server.url, observability: .init(tracer: nil))
+        var log = InMemoryLogHandler()
+        log.logLevel = .debug
+        // No metrics and no tracer: the fast, uninstrumented path still logs failures.
+        let provider = try RedisProvider(
+            url: server.url, observability: .init(logger: Logger(label: "test", factory: { [log] _ in log }), tracer: nil))
         // Generous: a loaded CI machine once took longer than half a second to connect.
         #expect(await provider.health(timeout: .seconds(20)).isReady)
         server.stop()
@@ -102,6 +107,13 @@ import Tracing
         #expect(health.status == .unhealthy)
         #expect(!health.isReady)
         #expect(health.problems.first?.contains("does not answer") == true)
+
+        #expect(await redisError { _ = try await provider.get("secret-key") } != nil)
+        let failure = try #require(log.entries.first { $0.message == "Redis command failed" })
+        #expect(failure.level == .debug)
+        #expect(failure.metadata["redis.command"] == "get")
+        #expect(failure.metadata["redis.node"] == "127.0.0.1:\(server.port)")
+        #expect(!log.entries.contains { "\($0.message) \($0.metadata)".contains("secret-key") })
         await provider.shutdown()
     }
 

@@ -119,7 +119,14 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     // MARK: - Commands
 
     public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        guard instrumented else { return try await executeOnBackend(command) }
+        guard instrumented else {
+            do {
+                return try await executeOnBackend(command)
+            } catch {
+                logFailure(error, command: command.name.lowercased())
+                throw error
+            }
+        }
         let handles = instruments.command(command)
         let span = observability.tracer.map { startSpan($0, name: handles.name) }
         instruments.began()
@@ -134,13 +141,19 @@ public final class RedisProvider: RedisCommandExecutor, Service {
             instruments.ended()
             instruments.finished(handles, started: started, error: error)
             if let span { end(span, failing: error) }
-            if error.kind != .server {
-                observability.logger.debug(
-                    "Redis command failed",
-                    metadata: ["redis.command": "\(handles.name)", "redis.error.kind": "\(error.kind)", "redis.node": "\(error.endpoint ?? "")"])
-            }
+            logFailure(error, command: handles.name)
             throw error
         }
+    }
+
+    /// Logs a failure below the protocol (connection, timeout, cluster down …) at debug level:
+    /// the command's name, the error's kind and the node; never keys or values. Error replies
+    /// are the caller's business and are not logged.
+    private func logFailure(_ error: RedisError, command name: @autoclosure () -> String) {
+        guard error.kind != .server, observability.logger.logLevel <= .debug else { return }
+        observability.logger.debug(
+            "Redis command failed",
+            metadata: ["redis.command": "\(name())", "redis.error.kind": "\(error.kind)", "redis.node": "\(error.endpoint ?? "")"])
     }
 
     @inline(__always)
