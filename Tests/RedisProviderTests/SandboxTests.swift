@@ -22,6 +22,12 @@ import Glibc
         return try result.get()
     }
 
+    /// The server binary the sandbox recorded.
+    static func binary(_ dir: String) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent("sandbox.json"))
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["binary"] as? String ?? ""
+    }
+
     static func state(_ dir: String) throws -> State {
         try JSONDecoder().decode(State.self, from: Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent("sandbox.json")))
     }
@@ -59,10 +65,11 @@ import Glibc
         }
     }
 
-    @Test func clusterStartStatusStopLeavesNothing() async throws {
+    @Test(arguments: ClusterServer.available) func clusterStartStatusStopLeavesNothing(server: ClusterServer) async throws {
         try await Self.withStateDirectory { dir in
-            let start = try await CLITests.cli(["sandbox", "start", "--cluster", "--state-dir", dir])
+            let start = try await CLITests.cli(["sandbox", "start", "--cluster", "--state-dir", dir] + (server == .valkey ? ["--valkey"] : []))
             #expect(start.status == 0, "\(start.stderr)")
+            #expect(try Self.binary(dir).hasSuffix(server == .valkey ? "valkey-server" : "redis-server"))
             let url = start.text.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(url.hasSuffix("?cluster=true"))
             let state = try Self.state(dir)
