@@ -12,21 +12,50 @@ extension ByteBuffer {
     /// Writes one bulk-string argument.
     @inlinable
     public mutating func writeRESPBulk(_ bytes: ByteBuffer) {
-        writeInteger(UInt8(ascii: "$"))
-        writeDecimal(bytes.readableBytes)
-        writeCRLF()
-        writeImmutableBuffer(bytes)
-        writeCRLF()
+        bytes.withUnsafeReadableBytes { payload in writeRESPBulk(payload: payload) }
     }
 
     /// Writes one bulk-string argument from UTF-8 text.
     @inlinable
     public mutating func writeRESPBulk(_ string: String) {
-        writeInteger(UInt8(ascii: "$"))
-        writeDecimal(string.utf8.count)
-        writeCRLF()
-        writeString(string)
-        writeCRLF()
+        var string = string
+        string.withUTF8 { payload in writeRESPBulk(payload: UnsafeRawBufferPointer(payload)) }
+    }
+
+    /// `$<length>\r\n<payload>\r\n` in one write: one capacity check and one access to the
+    /// buffer's storage per argument instead of five (this runs for every argument sent).
+    @inlinable
+    mutating func writeRESPBulk(payload: UnsafeRawBufferPointer) {
+        let length = payload.count
+        writeWithUnsafeMutableBytes(minimumWritableBytes: length + 24) { out in
+            out[0] = UInt8(ascii: "$")
+            var end = 1 + Self.writeDigits(of: length, into: out, at: 1)
+            out[end] = UInt8(ascii: "\r")
+            out[end + 1] = UInt8(ascii: "\n")
+            end += 2
+            if length > 0 { UnsafeMutableRawBufferPointer(rebasing: out[end..<(end + length)]).copyMemory(from: payload) }
+            end += length
+            out[end] = UInt8(ascii: "\r")
+            out[end + 1] = UInt8(ascii: "\n")
+            return end + 2
+        }
+    }
+
+    /// Writes the decimal digits of `value` (not negative) at `offset`; returns how many.
+    @inlinable
+    static func writeDigits(of value: Int, into out: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var v = value
+        for i in stride(from: offset + digits - 1, through: offset, by: -1) {
+            out[i] = UInt8(ascii: "0") &+ UInt8(v % 10)
+            v /= 10
+        }
+        return digits
     }
 
     /// Writes one bulk-string argument from raw bytes.

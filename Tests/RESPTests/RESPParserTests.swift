@@ -60,6 +60,25 @@ let samples: [(String, RESPValue)] = [
         #expect(RESPCommand("SET", long, long).arguments.map { String(buffer: $0) } == ["SET", long, long])
     }
 
+    /// Bulk strings are `$<length>\r\n<payload>\r\n` at every length where the digit count
+    /// changes, empty and binary ones included, from text and from buffers alike.
+    @Test func bulkStringsAtEveryDigitBoundary() {
+        for length in [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65_535, 65_536, 1_000_000] {
+            let text = String(repeating: "é", count: length / 2) + (length % 2 == 1 ? "x" : "")
+            let payload = Array(text.utf8)
+            let expected = Array("$\(payload.count)\r\n".utf8) + payload + Array("\r\n".utf8)
+            var fromText = ByteBuffer(string: "*")
+            fromText.writeRESPBulk(text)
+            #expect(Array(fromText.readableBytesView.dropFirst()) == expected, "length \(length)")
+            var fromBuffer = ByteBuffer()
+            fromBuffer.writeRESPBulk(ByteBuffer(bytes: payload))
+            #expect(Array(fromBuffer.readableBytesView) == expected, "length \(length)")
+        }
+        var binary = ByteBuffer()
+        binary.writeRESPBulk(ByteBuffer(bytes: [0, 13, 10, 36, 255]))
+        #expect(Array(binary.readableBytesView) == Array("$5\r\n".utf8) + [0, 13, 10, 36, 255] + Array("\r\n".utf8))
+    }
+
     /// `argument(at:)` reads in place what `arguments` splits out, and nothing past the end.
     @Test func argumentAtMatchesArguments() {
         let commands = [
