@@ -106,8 +106,27 @@ struct Bench: AsyncParsableCommand {
         let url = settings.url!
         let group = threads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
         let executors = group.map { Array($0.makeIterator()).map(EventLoopExecutor.init) } ?? []
-        let client = try connection.makeProvider(
-            settings, connectionsPerEventLoop: threads != nil, eventLoopGroup: group ?? MultiThreadedEventLoopGroup.singleton)
+        let client: RedisProvider
+        do {
+            client = try connection.makeProvider(
+                settings, connectionsPerEventLoop: threads != nil, eventLoopGroup: group ?? MultiThreadedEventLoopGroup.singleton)
+        } catch {
+            try? await group?.shutdownGracefully()
+            throw error
+        }
+        do {
+            try await measure(client, url: url, executors: executors)
+        } catch {
+            await client.shutdown()
+            try? await group?.shutdownGracefully()
+            throw error
+        }
+        await client.shutdown()
+        try await group?.shutdownGracefully()
+    }
+
+    /// Runs the tests against the server and prints the results (and the comparison).
+    private func measure(_ client: RedisProvider, url: RedisURL, executors: [EventLoopExecutor]) async throws {
         _ = try await client.execute(RESPCommand("PING"))
         var results: [BenchResult] = []
         let tests = try parsedTests()
@@ -148,8 +167,6 @@ struct Bench: AsyncParsableCommand {
             print("resident memory of this process: \(rss / 1_048_576) MiB")
             if let idle { print("idle connections: \(idle.count), \(idle.bytesPerConnection) bytes each (resident memory delta)") }
         }
-        await client.shutdown()
-        try await group?.shutdownGracefully()
     }
 
     /// Runs redis-benchmark with the same flags and returns requests/s per test name.

@@ -87,6 +87,8 @@ struct ConnectionOptions: ParsableArguments {
 
     /// A provider for the configuration: cluster or standalone as its mode says, with its
     /// timeouts, address map and TLS files; no background refresh (commands are short-lived).
+    /// With `connectionsPerEventLoop`, each node gets at least one connection per loop of
+    /// `eventLoopGroup` (callers running on a loop then use its connection).
     func makeProvider(
         _ settings: RedisProviderSettings, protocolVersion: Int? = nil, cluster: Bool? = nil,
         connectionsPerEventLoop: Bool = false, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
