@@ -118,35 +118,20 @@ extension RedisClusterClient {
                 throw RedisError(.crossSlot, "\(route.name.uppercased()) cannot run inside a cluster transaction: its keys span slots or it needs every node")
             }
         }
-        for attempt in 0..<4 {
-            guard let endpoint = try await target(slot: slot, readOnly: false) else {
-                try? await Task.sleep(for: .milliseconds(100 << attempt))
-                _ = try? await refresh(force: true)
-                continue
+        let (replies, endpoint): ([RESPValue], String)
+        do {
+            (replies, endpoint) = try await onDedicatedConnection(toOwnerOf: slot) { c in
+                let replies = try await c.send(pipeline: [RESPCommand("MULTI")] + commands + [RESPCommand("EXEC")])
+                // A queued command redirected: EXEC was refused, nothing ran.
+                let moved = replies.dropFirst().dropLast().contains { if case .error(let e) = $0 { WatchedTransaction.isRedirect(e) } else { false } }
+                return moved ? nil : (replies, c.endpoint.description)
             }
-            let replies: [RESPValue]
-            do {
-                replies = try await pool.node(endpoint).withDedicatedConnection { c in
-                    try await c.send(pipeline: [RESPCommand("MULTI")] + commands + [RESPCommand("EXEC")])
-                }
-            } catch let e as RedisError {
-                throw e
-            } catch {
-                throw RedisError(.connectionClosed, "\(error)", endpoint: endpoint.description)
-            }
-            let queued = replies.dropFirst().dropLast()
-            if queued.contains(where: { if case .error(let e) = $0 { return e.code == "MOVED" || e.code == "ASK" || e.code == "TRYAGAIN" } else { return false } }) {
-                _ = try? await refresh(force: true)
-                continue  // nothing ran: EXEC was aborted
-            }
-            switch replies.last {
-            case .array(let results)?: return results
-            case .null?: throw RedisError(.server, "The transaction was aborted because a watched key changed", endpoint: endpoint.description)
-            case .error(let e)?: throw RedisError.server(e, endpoint: endpoint.description)
-            default: throw RedisError(.protocolViolation, "EXEC returned an unexpected reply", endpoint: endpoint.description)
-            }
+        } catch let e as RedisError {
+            throw e
+        } catch {
+            throw RedisError(.connectionClosed, "\(error)")
         }
-        throw RedisError(.clusterDown, "The transaction's slot kept moving; the cluster is resharding — retry later")
+        return try TransactionReply.results(of: replies, endpoint: endpoint)
     }
 
     /// An optimistic transaction on the primary of the slot `keys` share: WATCH `keys`, let
@@ -162,19 +147,28 @@ extension RedisClusterClient {
     ) async throws -> [RESPValue]? {
         guard !keys.isEmpty else { throw RedisError(.invalidConfiguration, "A watched transaction needs at least one key to watch") }
         let slot = try WatchedTransaction.slot(of: keys)
-        for attempt in 0..<4 {
+        return try await onDedicatedConnection(toOwnerOf: slot) { c in
+            switch try await WatchedTransaction.run(on: c, keys: keys, slot: slot, build) {
+            case .finished(let results): return .some(results)
+            case .slotMoved: return nil
+            }
+        }
+    }
+
+    /// Runs `attempt` on a connection of its own to the primary of `slot` (any primary when
+    /// `nil`). An attempt returns `nil` when the slot moved before anything ran; then the
+    /// topology is refreshed and the attempt made again on the new owner, up to four times.
+    private func onDedicatedConnection<T: Sendable>(
+        toOwnerOf slot: Int?, _ attempt: (RedisConnection) async throws -> T?
+    ) async throws -> T {
+        for round in 0..<4 {
             guard let endpoint = try await target(slot: slot, readOnly: false) else {
-                try? await Task.sleep(for: .milliseconds(100 << attempt))
+                try? await Task.sleep(for: .milliseconds(100 << round))
                 _ = try? await refresh(force: true)
                 continue
             }
-            let outcome = try await pool.node(endpoint).withDedicatedConnection { c in
-                try await WatchedTransaction.run(on: c, keys: keys, slot: slot, build)
-            }
-            switch outcome {
-            case .finished(let results): return results
-            case .slotMoved: _ = try? await refresh(force: true)
-            }
+            if let result = try await pool.node(endpoint).withDedicatedConnection(attempt) { return result }
+            _ = try? await refresh(force: true)
         }
         throw RedisError(.clusterDown, "The transaction's slot kept moving; the cluster is resharding — retry later")
     }

@@ -116,6 +116,11 @@ public final class RedisClusterClient: RedisCommandExecutor {
         // common command pays for one clock read and nothing else.
         let startedAt = ContinuousClock.now
         var retryState: CommandRetryState?
+        func decide(_ outcome: CommandRetryState.Outcome, answeredBy endpoint: RedisEndpoint?) -> CommandRetryState.Action {
+            var retry = retryState ?? makeRetryState(policy, startedAt, idempotent)
+            defer { retryState = retry }
+            return retry.next(outcome, now: .now, answeredBy: endpoint)
+        }
         var redirect: (endpoint: RedisEndpoint, asking: Bool)?
         while true {
             let target: (endpoint: RedisEndpoint, node: RedisNodeClient)
@@ -127,10 +132,9 @@ public final class RedisClusterClient: RedisCommandExecutor {
                     // No node serves the slot right now: let the policy wait for the cluster.
                     let outcome = CommandRetryState.Outcome.reply(
                         .error(RESPError(message: "CLUSTERDOWN Hash slot \(slot ?? -1) is not served by any known node")))
-                    var retry = makeRetryState(retryState, policy, startedAt, idempotent)
-                    let action = retry.next(outcome, now: .now)
-                    retryState = retry
-                    if case .fail(let error) = try await follow(action, redirect: &redirect, slot: slot) { throw error }
+                    if case .fail(let error) = try await follow(decide(outcome, answeredBy: nil), redirect: &redirect, slot: slot) {
+                        throw error
+                    }
                     continue
                 }
                 target = e
@@ -150,10 +154,8 @@ public final class RedisClusterClient: RedisCommandExecutor {
             }
             // A reply that is not an error is delivered whatever the retry rules say.
             if case .reply(let value) = outcome, !value.isError { return value }
-            var retry = makeRetryState(retryState, policy, startedAt, idempotent)
-            let action = retry.next(outcome, now: .now, answeredBy: endpoint)
-            retryState = retry
-            apply(retry.effects)
+            let action = decide(outcome, answeredBy: endpoint)
+            apply(retryState?.effects ?? [])
             switch action {
             case .deliver, .fail: break
             case .redirect(_, let asking): observer.withLock { $0 }.redirected(asking)
@@ -166,11 +168,10 @@ public final class RedisClusterClient: RedisCommandExecutor {
 
     private enum Followed { case again, fail(RedisError) }
 
-    /// The command's retry state so far, or a new one counting from its first attempt.
+    /// A command's retry state, counting from its first attempt at `startedAt`.
     private func makeRetryState(
-        _ existing: CommandRetryState?, _ policy: ClusterRetryPolicy, _ startedAt: ContinuousClock.Instant, _ idempotent: Bool
+        _ policy: ClusterRetryPolicy, _ startedAt: ContinuousClock.Instant, _ idempotent: Bool
     ) -> CommandRetryState {
-        if let existing { return existing }
         // A distinct jitter seed per command without a random-number system call.
         let seed = jitterSeeds.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
         return CommandRetryState(policy: policy, startedAt: startedAt, isIdempotent: idempotent, jitterSeed: seed)

@@ -93,7 +93,8 @@ enum WatchedTransaction {
         return .finished(try TransactionReply.results(of: replies, endpoint: endpoint))
     }
 
-    private static func isRedirect(_ e: RESPError) -> Bool {
+    /// MOVED, ASK or TRYAGAIN: the slot is (partly) elsewhere and the command did not run.
+    static func isRedirect(_ e: RESPError) -> Bool {
         e.code == "MOVED" || e.code == "ASK" || e.code == "TRYAGAIN"
     }
 }
