@@ -44,7 +44,7 @@ public final class RedisClient: RedisCommandExecutor {
         try self.init(url: try RedisURL(url), eventLoopGroup: eventLoopGroup)
     }
 
-    public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+    nonisolated(nonsending) public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
         if let reason = ConnectionTakeover.reason(command) {
             throw RedisError(.unsupportedCommand, reason, endpoint: node.endpoint.description)
         }

@@ -151,7 +151,7 @@ struct BenchReport: Codable {
 /// Runs one test: `callers` tasks, each sending its next request only after its reply.
 struct BenchRunner {
     /// One request for a key.
-    typealias Operation = @Sendable (_ key: String) async throws -> Void
+    typealias Operation = nonisolated(nonsending) @Sendable (_ key: String) async throws -> Void
 
     let name: String
     let operation: Operation

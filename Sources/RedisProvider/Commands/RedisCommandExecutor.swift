@@ -6,7 +6,7 @@ import RESP
 public protocol RedisCommandExecutor: Sendable {
     /// Runs a command and returns its reply. Error replies are thrown as `RedisError`
     /// of kind `.server` with the reply in `serverError`.
-    func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue
+    nonisolated(nonsending) func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue
 
     /// Every key matching `match` (and of `type`), as an async sequence. A cluster client
     /// scans every shard; the default scans the one server.

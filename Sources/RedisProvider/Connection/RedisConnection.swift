@@ -111,7 +111,7 @@ public final class RedisConnection: Sendable {
     /// Sends one command and returns its reply. Error replies are returned as `.error`
     /// values, not thrown: callers such as the cluster router inspect them. Transport
     /// failures (closed, timeout, cancelled, too many in flight) are thrown.
-    public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+    nonisolated(nonsending) public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
         let request = PendingRequest()
         do {
             return try await withTaskCancellationHandler {

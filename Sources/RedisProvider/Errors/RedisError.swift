@@ -73,6 +73,12 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         !commandWasNotSent && (kind == .commandTimeout || kind == .connectionClosed || kind == .outcomeUnknown)
     }
 
+    /// `true` when a shared connection refused the command unsent because it was closing as
+    /// the command arrived: the command may run at once on another (or a reopened) connection.
+    var mayRunOnAnotherConnection: Bool {
+        commandWasNotSent && kind != .tooManyInFlight && kind != .cancelled
+    }
+
     func markedNotSent() -> RedisError {
         var e = self
         e.commandWasNotSent = true

@@ -87,34 +87,25 @@ public final class RedisNodeClient: Sendable {
     }
 
     /// Sends a command on a shared connection; error replies come back as `.error` values.
-    public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        try await onLiveConnection { c async throws(RedisError) in try await c.send(command) }
+    nonisolated(nonsending) public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+        if let c = readyConnection() {
+            do { return try await c.send(command) } catch where !error.mayRunOnAnotherConnection { throw error }
+        }
+        return try await connectionForRetry().send(command)
     }
 
     /// Sends commands back to back on one shared connection; replies in order.
-    public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
-        try await onLiveConnection { c async throws(RedisError) in try await c.send(pipeline: commands) }
+    nonisolated(nonsending) public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+        if let c = readyConnection() {
+            do { return try await c.send(pipeline: commands) } catch where !error.mayRunOnAnotherConnection { throw error }
+        }
+        return try await connectionForRetry().send(pipeline: commands)
     }
 
-    /// Runs `body` on a shared connection. A connection that closed between being picked and
-    /// taking the command refuses it unsent; then it runs once more on a fresh connection.
-    private func onLiveConnection<T>(
-        _ body: (RedisConnection) async throws(RedisError) -> T
-    ) async throws(RedisError) -> T {
-        for attempt in 0..<2 {
-            let c: RedisConnection
-            if attempt == 0, let ready = readyConnection() {
-                c = ready
-            } else {
-                do { c = try await connection() } catch { throw error.markedNotSent() }
-            }
-            do {
-                return try await body(c)
-            } catch where attempt == 0 && error.commandWasNotSent && error.kind != .tooManyInFlight && error.kind != .cancelled {
-                continue
-            }
-        }
-        preconditionFailure("the second attempt returns or throws")
+    /// The connection for an attempt that found none open (or found it closing): one is
+    /// opened or awaited. Failing to get one means the command was not sent.
+    private func connectionForRetry() async throws(RedisError) -> RedisConnection {
+        do { return try await connection() } catch { throw error.markedNotSent() }
     }
 
     /// A connection of this node's shared set, connecting (or waiting for a reconnect) first
@@ -163,7 +154,7 @@ public final class RedisNodeClient: Sendable {
 
     /// The connection a command takes now when it is open (the common case), without the
     /// suspension point of `connection()`; `nil` when one must be opened or awaited.
-    private func readyConnection() -> RedisConnection? {
+    func readyConnection() -> RedisConnection? {
         let home = homeSlot()
         return state.withLock { s in
             guard !s.shutdown else { return nil }

@@ -118,7 +118,7 @@ public final class RedisProvider: RedisCommandExecutor, Service {
 
     // MARK: - Commands
 
-    public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+    nonisolated(nonsending) public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
         guard instrumented else {
             do {
                 return try await executeOnBackend(command)
@@ -157,7 +157,7 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     }
 
     @inline(__always)
-    private func executeOnBackend(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+    nonisolated(nonsending) private func executeOnBackend(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
         switch backend {
         case .standalone(let client): return try await client.execute(command)
         case .cluster(let cluster): return try await cluster.execute(command)

@@ -14,7 +14,7 @@ public struct RedisWatchSession: RedisCommandExecutor {
     /// The transaction's hash slot in a cluster; `nil` on a standalone server.
     let slot: Int?
 
-    public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+    nonisolated(nonsending) public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
         try WatchedTransaction.check(command, slot: slot)
         let reply = try await connection.send(command)
         if case .error(let e) = reply { throw RedisError.server(e, endpoint: connection.endpoint.description) }
