@@ -38,6 +38,9 @@ public final class RedisClusterClient: RedisCommandExecutor {
         var latencies: [RedisEndpoint: Duration] = [:]
         /// The pool's clients for the current map's nodes, so routing takes one lock.
         var nodes: [RedisEndpoint: RedisNodeClient] = [:]
+        /// Each route's primary with its client, by the map's route index, filled as commands
+        /// find them: a command for a primary gets its node by array reads, hashing nothing.
+        var primaryOfRoute: [(endpoint: RedisEndpoint, node: RedisNodeClient)?] = []
         var background: Task<Void, Never>?
         var isShutdown = false
     }
@@ -81,7 +84,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
 
     // MARK: - Commands
 
-    public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+    nonisolated(nonsending) public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
         if let reason = ConnectionTakeover.reason(command) {
             throw RedisError(.unsupportedCommand, reason)
         }
@@ -103,66 +106,91 @@ public final class RedisClusterClient: RedisCommandExecutor {
 
     /// Sends `command` to the owner of `slot` (any primary when `nil`), following redirects
     /// and retrying per the retry policy. Error replies that are final come back as values.
-    func send(_ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool) async throws(RedisError) -> RESPValue {
-        // The first route and the policy come from one look at the shared state.
-        var first = pick(slot: slot, readOnly: readOnly)
-        while case .noMap = first {
-            try await refresh(force: true)
-            first = pick(slot: slot, readOnly: readOnly)
+    nonisolated(nonsending) func send(_ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool) async throws(RedisError) -> RESPValue {
+        // The common case: the slot's node has an open connection and answers with a value.
+        // It takes one lock and one await, and makes no retry state.
+        guard case .picked(let target?, let policy) = pick(slot: slot, readOnly: readOnly),
+            let connection = target.node.readyConnection()
+        else {
+            return try await send(command, slot: slot, readOnly: readOnly, idempotent: idempotent, after: nil)
         }
-        if case .shutdown = first { throw RedisError(.shutdown, "The cluster client was shut down") }
-        guard case .picked(var next, let policy) = first else { preconditionFailure("handled above") }
-        // The retry state is made only when an attempt does not simply succeed (rare), so the
-        // common command pays for one clock read and nothing else.
+        let outcome: CommandRetryState.Outcome
+        do {
+            let value = try await connection.send(command)
+            if !value.isError { return value }
+            outcome = .reply(value)
+        } catch where error.mayRunOnAnotherConnection {
+            // The connection closed as the command arrived: try again as if for the first time.
+            return try await send(command, slot: slot, readOnly: readOnly, idempotent: idempotent, after: nil)
+        } catch {
+            outcome = .transportError(annotated(error, for: target.endpoint), sent: !error.commandWasNotSent)
+        }
+        return try await send(
+            command, slot: slot, readOnly: readOnly, idempotent: idempotent,
+            after: ((outcome, target.endpoint), policy))
+    }
+
+    /// What a first attempt that did not simply succeed returned, and where.
+    private typealias Attempt = (outcome: CommandRetryState.Outcome, endpoint: RedisEndpoint?)
+
+    /// The retrying part of `send`, entered before any attempt or with the outcome of a first
+    /// one that did not simply succeed. The retry budget counts from here.
+    private func send(
+        _ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool,
+        after first: (attempt: Attempt, policy: ClusterRetryPolicy)?
+    ) async throws(RedisError) -> RESPValue {
         let startedAt = ContinuousClock.now
+        var policy = first?.policy
         var retryState: CommandRetryState?
-        func decide(_ outcome: CommandRetryState.Outcome, answeredBy endpoint: RedisEndpoint?) -> CommandRetryState.Action {
-            var retry = retryState ?? makeRetryState(policy, startedAt, idempotent)
-            defer { retryState = retry }
-            return retry.next(outcome, now: .now, answeredBy: endpoint)
-        }
         var redirect: (endpoint: RedisEndpoint, asking: Bool)?
+        var last = first?.attempt
         while true {
+            if let (outcome, endpoint) = last {
+                // A reply that is not an error is delivered whatever the retry rules say.
+                if case .reply(let value) = outcome, !value.isError { return value }
+                var retry = retryState ?? makeRetryState(policy ?? ClusterRetryPolicy(), startedAt, idempotent)
+                let action = retry.next(outcome, now: .now, answeredBy: endpoint)
+                retryState = retry
+                apply(retry.effects)
+                switch action {
+                case .deliver, .fail: break
+                case .redirect(_, let asking): observer.withLock { $0 }.redirected(asking)
+                case .retry: observer.withLock { $0 }.retried(ClusterObserver.reason(outcome))
+                }
+                if case .deliver = action, case .reply(let value) = outcome { return value }
+                if case .fail(let error) = try await follow(action, redirect: &redirect, slot: slot) { throw error }
+            }
             let target: (endpoint: RedisEndpoint, node: RedisNodeClient)
             if let r = redirect {
                 target = (r.endpoint, pool.node(r.endpoint))
             } else {
-                if next == nil, case .picked(let again, _) = pick(slot: slot, readOnly: readOnly) { next = again }
-                guard let e = next else {
-                    // No node serves the slot right now: let the policy wait for the cluster.
-                    let outcome = CommandRetryState.Outcome.reply(
-                        .error(RESPError(message: "CLUSTERDOWN Hash slot \(slot ?? -1) is not served by any known node")))
-                    if case .fail(let error) = try await follow(decide(outcome, answeredBy: nil), redirect: &redirect, slot: slot) {
-                        throw error
-                    }
+                switch pick(slot: slot, readOnly: readOnly) {
+                case .shutdown:
+                    throw RedisError(.shutdown, "The cluster client was shut down")
+                case .noMap:
+                    try await refresh(force: true)
+                    last = nil
                     continue
+                case .picked(nil, let current):
+                    // No node serves the slot right now: let the policy wait for the cluster.
+                    policy = policy ?? current
+                    last = (.reply(.error(RESPError(message: "CLUSTERDOWN Hash slot \(slot ?? -1) is not served by any known node"))), nil)
+                    continue
+                case .picked(let picked?, let current):
+                    policy = policy ?? current
+                    target = picked
                 }
-                target = e
-                next = nil
             }
-            let (endpoint, node) = target
-            let outcome: CommandRetryState.Outcome
             do {
                 if redirect?.asking == true {
-                    let replies = try await node.send(pipeline: [RESPCommand("ASKING"), command])
-                    outcome = .reply(replies[1])
+                    let replies = try await target.node.send(pipeline: [RESPCommand("ASKING"), command])
+                    last = (.reply(replies[1]), target.endpoint)
                 } else {
-                    outcome = .reply(try await node.send(command))
+                    last = (.reply(try await target.node.send(command)), target.endpoint)
                 }
             } catch {
-                outcome = .transportError(annotated(error, for: endpoint), sent: !error.commandWasNotSent)
+                last = (.transportError(annotated(error, for: target.endpoint), sent: !error.commandWasNotSent), target.endpoint)
             }
-            // A reply that is not an error is delivered whatever the retry rules say.
-            if case .reply(let value) = outcome, !value.isError { return value }
-            let action = decide(outcome, answeredBy: endpoint)
-            apply(retryState?.effects ?? [])
-            switch action {
-            case .deliver, .fail: break
-            case .redirect(_, let asking): observer.withLock { $0 }.redirected(asking)
-            case .retry: observer.withLock { $0 }.retried(ClusterObserver.reason(outcome))
-            }
-            if case .deliver = action, case .reply(let value) = outcome { return value }
-            if case .fail(let error) = try await follow(action, redirect: &redirect, slot: slot) { throw error }
         }
     }
 
@@ -246,8 +274,13 @@ public final class RedisClusterClient: RedisCommandExecutor {
     /// One lock for the hot path: the slot's node under the read policy, its client, and the
     /// retry policy.
     private func pick(slot: Int?, readOnly: Bool) -> Pick {
-        state.withLock { s -> Pick in
+        let toPrimary = !readOnly || options.readPolicy == .primary
+        return state.withLock { s -> Pick in
             if s.isShutdown { return .shutdown }
+            let route = slot.flatMap { s.slotMap?.routeIndex(for: $0) }
+            if toPrimary, let route, route < s.primaryOfRoute.count, let known = s.primaryOfRoute[route] {
+                return .picked(known, s.retryPolicy)
+            }
             guard let map = s.slotMap else { return .noMap }
             guard let endpoint = Self.choose(&s, map, slot: slot, readOnly: readOnly, policy: options.readPolicy) else {
                 return .picked(nil, s.retryPolicy)
@@ -258,6 +291,12 @@ public final class RedisClusterClient: RedisCommandExecutor {
             } else {
                 node = pool.node(endpoint)
                 s.nodes[endpoint] = node
+            }
+            if toPrimary, let route {
+                if route >= s.primaryOfRoute.count {
+                    s.primaryOfRoute.append(contentsOf: repeatElement(nil, count: route + 1 - s.primaryOfRoute.count))
+                }
+                s.primaryOfRoute[route] = (endpoint, node)
             }
             return .picked((endpoint, node), s.retryPolicy)
         }
@@ -367,6 +406,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
         state.withLock {
             $0.slotMap = map
             $0.nodes = [:]
+            $0.primaryOfRoute = []
         }
         await pool.retain(only: map.endpoints, keeping: Set(seeds))
         observer.withLock { $0 }.topologyChanged(previous, map)

@@ -97,9 +97,15 @@ public struct SlotMap: Sendable {
         return true
     }
 
-    private func route(for slot: Int) -> Route? {
+    /// The index of the route serving `slot`, or `nil` when none does. A route's primary
+    /// never changes (MOVED adds routes), so clients may cache per-route data by this index.
+    func routeIndex(for slot: Int) -> Int? {
         guard (0..<HashSlot.count).contains(slot) else { return nil }
         let index = routeOfSlot[slot]
-        return index >= 0 ? routes[Int(index)] : nil
+        return index >= 0 ? Int(index) : nil
+    }
+
+    private func route(for slot: Int) -> Route? {
+        routeIndex(for: slot).map { routes[$0] }
     }
 }
