@@ -24,8 +24,7 @@ public struct RESPCommand: Sendable, CustomStringConvertible {
     /// the argument or allocating an array for it.
     @inlinable
     public init<A: RESPArgumentEncodable>(_ name: String, _ a: A) {
-        var body = ByteBuffer()
-        body.reserveCapacity(Self.initialCapacity)
+        var body = Self.emptyBody()
         var count = name.writeRESPArguments(into: &body)
         count += a.writeRESPArguments(into: &body)
         self._body = body
@@ -36,8 +35,7 @@ public struct RESPCommand: Sendable, CustomStringConvertible {
     /// without boxing the arguments or allocating an array for them.
     @inlinable
     public init<A: RESPArgumentEncodable, B: RESPArgumentEncodable>(_ name: String, _ a: A, _ b: B) {
-        var body = ByteBuffer()
-        body.reserveCapacity(Self.initialCapacity)
+        var body = Self.emptyBody()
         var count = name.writeRESPArguments(into: &body)
         count += a.writeRESPArguments(into: &body)
         count += b.writeRESPArguments(into: &body)
@@ -49,11 +47,16 @@ public struct RESPCommand: Sendable, CustomStringConvertible {
     /// allocation, so building it does not grow the buffer.
     @usableFromInline static let initialCapacity = 128
 
+    /// A buffer with room for `initialCapacity` bytes, allocated at that size at once.
+    @inlinable
+    static func emptyBody() -> ByteBuffer {
+        ByteBufferAllocator().buffer(capacity: initialCapacity)
+    }
+
     /// A command from its name and a list of arguments.
     @inlinable
     public init(_ name: String, arguments: [any RESPArgumentEncodable]) {
-        var body = ByteBuffer()
-        body.reserveCapacity(Self.initialCapacity)
+        var body = Self.emptyBody()
         var count = name.writeRESPArguments(into: &body)
         for a in arguments { count += a.writeRESPArguments(into: &body) }
         self._body = body
