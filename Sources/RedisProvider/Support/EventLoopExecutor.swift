@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// A task executor that runs jobs on one NIO event loop.
 ///
@@ -22,6 +23,16 @@ import NIOCore
 public final class EventLoopExecutor: TaskExecutor {
     /// The loop the jobs run on.
     public let loop: any EventLoop
+    private let queue = Mutex(JobQueue())
+
+    /// Jobs waiting for the loop. One `execute` runs every job enqueued before it starts,
+    /// so a burst of resumed tasks costs one loop task, not one closure per job.
+    private struct JobQueue {
+        var jobs: [UnownedJob] = []
+        var runScheduled = false
+        /// The array a finished run hands back, kept for its capacity.
+        var spare: [UnownedJob] = []
+    }
 
     public init(_ loop: any EventLoop) {
         self.loop = loop
@@ -29,6 +40,28 @@ public final class EventLoopExecutor: TaskExecutor {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        let schedule = queue.withLock { q in
+            q.jobs.append(job)
+            if q.runScheduled { return false }
+            q.runScheduled = true
+            return true
+        }
+        if schedule { loop.execute { self.runJobs() } }
+    }
+
+    private func runJobs() {
+        var batch = queue.withLock { q in
+            q.runScheduled = false
+            var batch = q.spare
+            swap(&batch, &q.jobs)
+            q.spare = []
+            return batch
+        }
+        let executor = asUnownedTaskExecutor()
+        for job in batch { job.runSynchronously(on: executor) }
+        batch.removeAll(keepingCapacity: true)
+        queue.withLock { q in
+            if q.spare.capacity < batch.capacity { q.spare = batch }
+        }
     }
 }
