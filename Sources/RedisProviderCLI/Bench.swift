@@ -15,18 +15,22 @@ struct Bench: AsyncParsableCommand {
             its next command, as an application's request handlers do: any batching comes from
             the client library's auto-pipelining, never from the benchmark.
 
-            By default the client runs as an application's would out of the box: on NIO's
-            shared event loops, callers on Swift's global executor. --threads N gives the
-            client N event-loop threads of its own, one connection per node on each, and pins
-            every caller to one of them (thread-per-core: a command and its reply stay on one
-            thread), as an application does by running its handlers on NIO's event loops.
+            Like redis-benchmark, the client runs on one thread by default: an event loop of
+            its own, with every caller pinned to it and one connection per node (a command and
+            its reply stay on one thread). --threads N gives it N such loops, a connection per
+            node on each, callers spread over them (thread-per-core, as an application gets by
+            running its handlers on NIO's event loops). --shared-loops runs it as an
+            application's would out of the box instead: callers on Swift's global executor,
+            connections on NIO's shared event loops.
 
-            With --compare, redis-benchmark runs right after with the same flags against the
-            same server, and the ratio of requests per second is printed.
+            With --compare, redis-benchmark runs right after with the same flags (and
+            --threads N when N > 1) against the same server, and the ratio of requests per
+            second is printed.
 
             Examples:
               redis-provider bench -c 50 -n 200000 -d 16 -t set,get -r 100000 --compare
               redis-provider bench -c 50 -n 200000 -t set,get -r 100000 --threads 2 --compare
+              redis-provider bench -c 50 -n 200000 -t set,get -r 100000 --shared-loops --compare
               redis-provider bench -t get --duration 15 --json
               redis-provider bench -t get,cacheget -r 100000     # the cache layer next to raw GET
               redis-provider bench --memory-cache -t set,get,cacheget -r 100000 -d 100
@@ -60,8 +64,11 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Run each test for this many seconds instead of -n requests.")
     var duration: Double?
 
-    @Option(name: .long, help: "Event-loop threads of the client's own, each with its callers and one connection per node (default: NIO's shared loops).")
-    var threads: Int?
+    @Option(name: .long, help: "Event-loop threads of the client's own, each with its callers and one connection per node.")
+    var threads = 1
+
+    @Flag(name: .long, help: "Run as an application does out of the box: callers on Swift's global executor, connections on NIO's shared event loops (ignores --threads).")
+    var sharedLoops = false
 
     @Flag(name: .long, help: "Print the results as JSON.")
     var json = false
@@ -80,7 +87,7 @@ struct Bench: AsyncParsableCommand {
         guard requests >= 1 else { throw ValidationError("-n must be at least 1") }
         guard dataSize >= 0, dataSize <= 512 * 1024 * 1024 else { throw ValidationError("-d must be from 0 to 512 MiB") }
         if let keyspace, keyspace < 1 { throw ValidationError("-r must be at least 1") }
-        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be from 1 to 64") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be from 1 to 64") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         let parsed = try parsedTests()
         if memoryCache {
@@ -104,12 +111,12 @@ struct Bench: AsyncParsableCommand {
         if memoryCache { return try await runMemoryCache() }
         let settings = try await connection.settings()
         let url = settings.url!
-        let group = threads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+        let group = sharedLoops ? nil : MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let executors = group.map { Array($0.makeIterator()).map(EventLoopExecutor.init) } ?? []
         let client: RedisProvider
         do {
             client = try connection.makeProvider(
-                settings, connectionsPerEventLoop: threads != nil, eventLoopGroup: group ?? MultiThreadedEventLoopGroup.singleton)
+                settings, connectionsPerEventLoop: group != nil, eventLoopGroup: group ?? MultiThreadedEventLoopGroup.singleton)
         } catch {
             try? await group?.shutdownGracefully()
             throw error
@@ -177,6 +184,7 @@ struct Bench: AsyncParsableCommand {
         var args = ["-h", endpoint.host, "-p", String(endpoint.port), "-c", String(clients), "-n", String(requests),
                     "-d", String(dataSize), "-t", theirTests, "--csv"]
         if let keyspace { args += ["-r", String(keyspace)] }
+        if !sharedLoops, threads > 1 { args += ["--threads", String(threads)] }
         if let password = url.password { args += ["-a", password] }
         if let user = url.username { args += ["--user", user] }
         if url.tls { args += ["--tls", "--insecure"] }

@@ -136,9 +136,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [[], ["--threads", "2"]]) func benchJSON(threads: [String]) async throws {
+    @Test(arguments: [[], ["--threads", "2"], ["--shared-loops"]]) func benchJSON(mode: [String]) async throws {
         try await withServer { server in
-            let run = try await Self.cli(["bench", "--url", server.url, "-c", "5", "-n", "2000", "-t", "set,get", "-r", "100", "--json"] + threads)
+            let run = try await Self.cli(["bench", "--url", server.url, "-c", "5", "-n", "2000", "-t", "set,get", "-r", "100", "--json"] + mode)
             #expect(run.status == 0, "\(run.stderr)")
             let report = try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any]
             let results = report?["results"] as? [[String: Any]]
@@ -149,7 +149,7 @@ import Testing
             #expect((results?.last?["errors"] as? [String: Int])?.isEmpty == true)
             #expect((report?["residentBytes"] as? Int ?? 0) > 0)
         }
-        if !threads.isEmpty {
+        if mode.first == "--threads" {
             #expect(try await Self.cli(["bench", "--url", "redis://127.0.0.1:1", "--threads", "0"]).status == 2)
         }
     }
