@@ -101,6 +101,8 @@ final class Load: Sendable {
             let owner = try await cluster.node(owningSlot: HashSlot.slot(for: "plain:7"))
             let direct = try await cluster.call(cluster.index(of: owner)!, RESPCommand("GET", "plain:7"))
             #expect(direct.string == "v7")
+            // Called from an actor, the routed commands stay on it.
+            try await checkCommandsStayOnTheCallersActor(client)
         }
     }
 

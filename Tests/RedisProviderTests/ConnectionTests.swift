@@ -56,6 +56,12 @@ import Testing
         try await group.shutdownGracefully()
     }
 
+    /// A caller isolated to an actor keeps its commands on that actor: no hop to another
+    /// executor and back per command.
+    @Test func callersIsolatedToAnActorStayOnIt() async throws {
+        try await withClient { client, _ in try await checkCommandsStayOnTheCallersActor(client) }
+    }
+
     @Test func pipelineKeepsOrderAndPerCommandErrors() async throws {
         try await withClient { client, _ in
             let replies = try await client.pipeline([

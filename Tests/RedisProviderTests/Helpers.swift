@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 import RESP
 import RedisProvider
@@ -114,4 +115,57 @@ func checkWatchedTransactions(
         try await group.waitForAll()
     }
     #expect(try await redis.get("{w}:counter").text == "8", sourceLocation: sourceLocation)
+}
+
+/// A task executor that counts the jobs it is given (and runs them on Swift's global pool).
+final class CountingTaskExecutor: TaskExecutor {
+    private let count = Atomic<Int>(0)
+    var jobs: Int { count.load(ordering: .relaxed) }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        count.add(1, ordering: .relaxed)
+        let job = UnownedJob(job)
+        DispatchQueue.global().async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+/// An actor on a serial queue of its own, as an application's UI or service actors are.
+actor QueueActor {
+    private final class QueueExecutor: SerialExecutor {
+        let queue = DispatchQueue(label: "QueueActor")
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+        }
+    }
+
+    private let executor = QueueExecutor()
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    /// SETs and GETs `n` keys from this actor.
+    func setAndGet(_ n: Int, on redis: any RedisCommandExecutor) async throws {
+        for i in 0..<n {
+            try await redis.set("actor:{a}:\(i)", "v")
+            let value = try await redis.get("actor:{a}:\(i)")
+            #expect(value.text == "v")
+        }
+    }
+}
+
+/// Commands called from an actor run on it: the only job a command puts elsewhere is its
+/// resumption, which Swift sends through the generic executor on its way back to the actor.
+/// A task executor preference makes such jobs countable: code that leaves the actor runs on
+/// the preferred executor. A command whose code itself hops off the actor and back (a
+/// closure on the global executor, a nonisolated async function) shows up as two jobs or more.
+func checkCommandsStayOnTheCallersActor(
+    _ redis: any RedisCommandExecutor, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let elsewhere = CountingTaskExecutor()
+    let actor = QueueActor()
+    let commands = 200
+    try await withTaskExecutorPreference(elsewhere) {
+        try await actor.setAndGet(commands / 2, on: redis)
+    }
+    // One resumption per command, plus entering and leaving the actor.
+    #expect(elsewhere.jobs <= commands + 10, "\(elsewhere.jobs) jobs left the actor for \(commands) commands", sourceLocation: sourceLocation)
 }

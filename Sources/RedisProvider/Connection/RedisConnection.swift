@@ -113,46 +113,49 @@ public final class RedisConnection: Sendable {
     /// failures (closed, timeout, cancelled, too many in flight) are thrown.
     nonisolated(nonsending) public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
         let request = PendingRequest()
-        do {
-            return try await withTaskCancellationHandler {
-                try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<RESPValue, any Error>) in
-                    guard request.install(continuation) else { return }
-                    enqueue(command, request)
-                }
-            } onCancel: {
-                request.complete(
-                    .failure(RedisError(.cancelled, "The task was cancelled while waiting for the reply", endpoint: endpointText)))
-            }
-        } catch let error as RedisError {
-            throw error
-        } catch {
-            throw RedisError(.connectionClosed, "\(error)", endpoint: endpointText)
-        }
+        return try await reply(to: request) { enqueue(command, request) }
     }
 
     /// Sends several commands back to back (one write, nothing from other callers between
     /// them) and returns their replies in order.
-    public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+    nonisolated(nonsending) public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         // Enqueue all before awaiting any, so they leave together.
         let requests = commands.map { _ in PendingRequest() }
         act(on: outbox.enqueue(batch: Array(zip(commands, requests)), endpoint: endpointText), requests)
         var replies: [RESPValue] = []
         replies.reserveCapacity(commands.count)
         for request in requests {
-            do {
-                let value = try await withTaskCancellationHandler {
-                    try await withUnsafeThrowingContinuation { _ = request.install($0) }
-                } onCancel: {
-                    request.complete(.failure(RedisError(.cancelled, "The task was cancelled while waiting for the reply", endpoint: endpointText)))
-                }
-                replies.append(value)
-            } catch let error as RedisError {
-                throw error
-            } catch {
-                throw RedisError(.connectionClosed, "\(error)", endpoint: endpointText)
-            }
+            replies.append(try await reply(to: request) {})
         }
         return replies
+    }
+
+    /// Waits for `request`'s reply; `enqueue` runs once the caller is ready to be resumed.
+    /// Cancelling the caller fails the request at once (its reply is dropped when it comes).
+    ///
+    /// Everything runs isolated to the caller's `isolation`: an operation closure that did
+    /// not use it would run on the global executor, a hop there and back per command for
+    /// callers on an actor.
+    private func reply(
+        to request: PendingRequest, isolation: isolated (any Actor)? = #isolation, enqueue: () -> Void
+    ) async throws(RedisError) -> RESPValue {
+        let endpoint = endpointText
+        do {
+            return try await withTaskCancellationHandler(
+                operation: {
+                    try await withUnsafeThrowingContinuation(isolation: isolation) { (continuation: UnsafeContinuation<RESPValue, any Error>) in
+                        if request.install(continuation) { enqueue() }
+                    }
+                },
+                onCancel: {
+                    request.complete(.failure(RedisError(.cancelled, "The task was cancelled while waiting for the reply", endpoint: endpoint)))
+                },
+                isolation: isolation)
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            throw RedisError(.connectionClosed, "\(error)", endpoint: endpoint)
+        }
     }
 
     private func enqueue(_ command: RESPCommand, _ request: PendingRequest) {
