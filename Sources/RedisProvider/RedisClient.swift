@@ -55,7 +55,7 @@ public final class RedisClient: RedisCommandExecutor {
 
     /// Sends commands as one pipeline and returns every reply in order, error replies as
     /// `.error` values (one failing command does not fail the others).
-    public func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+    nonisolated(nonsending) public func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         for command in commands {
             if let reason = ConnectionTakeover.reason(command) {
                 throw RedisError(.unsupportedCommand, reason, endpoint: node.endpoint.description)

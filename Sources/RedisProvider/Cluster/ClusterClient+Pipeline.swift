@@ -7,7 +7,7 @@ extension RedisClusterClient {
     /// A command redirected (MOVED/ASK) or refused during a failover is retried on its own;
     /// multi-key commands spanning slots are split as `execute` does. Error replies are
     /// `.failure` with kind `.server`.
-    public func pipeline(_ commands: [RESPCommand]) async -> [Result<RESPValue, RedisError>] {
+    nonisolated(nonsending) public func pipeline(_ commands: [RESPCommand]) async -> [Result<RESPValue, RedisError>] {
         var results = [Result<RESPValue, RedisError>?](repeating: nil, count: commands.count)
         var routes: [ClusterRoute?] = []
         var byNode: [RedisEndpoint: [Int]] = [:]
@@ -101,7 +101,7 @@ extension RedisClusterClient {
     /// Runs `commands` as one MULTI/EXEC transaction on the primary of their slot, on a
     /// connection of its own. All keys must share one slot (use a hash tag). Returns EXEC's
     /// replies; throws when the transaction was aborted.
-    public func transaction(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+    nonisolated(nonsending) public func transaction(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         var slot: Int?
         for command in commands {
             let route = try ClusterRoute(command)

@@ -466,7 +466,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
 extension RedisClusterClient {
     /// Routes like `execute`, but a final error reply comes back as an `.error` value instead
     /// of being thrown (for tools that print replies, such as `redis-provider call`).
-    public func send(raw command: RESPCommand) async throws(RedisError) -> RESPValue {
+    nonisolated(nonsending) public func send(raw command: RESPCommand) async throws(RedisError) -> RESPValue {
         let route = try ClusterRoute(command)
         switch route.target {
         case .slot(let slot):

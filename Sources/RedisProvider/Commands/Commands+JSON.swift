@@ -4,7 +4,7 @@ import RESP
 
 extension RedisCommandExecutor {
     /// `GET key` decoded from JSON into `T`; `nil` when the key does not exist.
-    public func get<T: Decodable & Sendable>(
+    nonisolated(nonsending) public func get<T: Decodable & Sendable>(
         _ key: some RESPArgumentEncodable, decoding type: T.Type, decoder: JSONDecoder = JSONDecoder()
     ) async throws -> T? {
         guard let buffer = try await get(key) else { return nil }
@@ -13,7 +13,7 @@ extension RedisCommandExecutor {
 
     /// `SET key json` with `value` encoded as JSON.
     @discardableResult
-    public func set<T: Encodable>(
+    nonisolated(nonsending) public func set<T: Encodable>(
         _ key: some RESPArgumentEncodable, encoding value: T, expiration: RedisExpiration? = nil,
         encoder: JSONEncoder = JSONEncoder()
     ) async throws -> Bool {

@@ -4,49 +4,49 @@ import RESP
 extension RedisCommandExecutor {
     /// `LPUSH key value…`: the new length.
     @discardableResult
-    public func lpush(_ key: some RESPArgumentEncodable, _ values: [some RESPArgumentEncodable]) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func lpush(_ key: some RESPArgumentEncodable, _ values: [some RESPArgumentEncodable]) async throws(RedisError) -> Int {
         try await execute(RESPCommand("LPUSH", key, values), as: Int.self)
     }
 
     /// `RPUSH key value…`: the new length.
     @discardableResult
-    public func rpush(_ key: some RESPArgumentEncodable, _ values: [some RESPArgumentEncodable]) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func rpush(_ key: some RESPArgumentEncodable, _ values: [some RESPArgumentEncodable]) async throws(RedisError) -> Int {
         try await execute(RESPCommand("RPUSH", key, values), as: Int.self)
     }
 
     /// `LPOP key`.
-    public func lpop(_ key: some RESPArgumentEncodable) async throws(RedisError) -> ByteBuffer? {
+    nonisolated(nonsending) public func lpop(_ key: some RESPArgumentEncodable) async throws(RedisError) -> ByteBuffer? {
         try await execute(RESPCommand("LPOP", key), as: ByteBuffer?.self)
     }
 
     /// `RPOP key`.
-    public func rpop(_ key: some RESPArgumentEncodable) async throws(RedisError) -> ByteBuffer? {
+    nonisolated(nonsending) public func rpop(_ key: some RESPArgumentEncodable) async throws(RedisError) -> ByteBuffer? {
         try await execute(RESPCommand("RPOP", key), as: ByteBuffer?.self)
     }
 
     /// `LRANGE key start stop`.
-    public func lrange(_ key: some RESPArgumentEncodable, _ start: Int, _ stop: Int) async throws(RedisError) -> [ByteBuffer] {
+    nonisolated(nonsending) public func lrange(_ key: some RESPArgumentEncodable, _ start: Int, _ stop: Int) async throws(RedisError) -> [ByteBuffer] {
         try await execute(RESPCommand("LRANGE", key, start, stop), as: [ByteBuffer].self)
     }
 
     /// `LLEN key`.
-    public func llen(_ key: some RESPArgumentEncodable) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func llen(_ key: some RESPArgumentEncodable) async throws(RedisError) -> Int {
         try await execute(RESPCommand("LLEN", key), as: Int.self)
     }
 
     /// `LINDEX key index`.
-    public func lindex(_ key: some RESPArgumentEncodable, _ index: Int) async throws(RedisError) -> ByteBuffer? {
+    nonisolated(nonsending) public func lindex(_ key: some RESPArgumentEncodable, _ index: Int) async throws(RedisError) -> ByteBuffer? {
         try await execute(RESPCommand("LINDEX", key, index), as: ByteBuffer?.self)
     }
 
     /// `LREM key count value`.
     @discardableResult
-    public func lrem(_ key: some RESPArgumentEncodable, count: Int, value: some RESPArgumentEncodable) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func lrem(_ key: some RESPArgumentEncodable, count: Int, value: some RESPArgumentEncodable) async throws(RedisError) -> Int {
         try await execute(RESPCommand("LREM", key, count, value), as: Int.self)
     }
 
     /// `LTRIM key start stop`.
-    public func ltrim(_ key: some RESPArgumentEncodable, _ start: Int, _ stop: Int) async throws(RedisError) {
+    nonisolated(nonsending) public func ltrim(_ key: some RESPArgumentEncodable, _ start: Int, _ stop: Int) async throws(RedisError) {
         _ = try await execute(RESPCommand("LTRIM", key, start, stop))
     }
 }
@@ -54,12 +54,12 @@ extension RedisCommandExecutor {
 extension RedisClient {
     /// `BLPOP key… timeout` on a dedicated connection (it would stall the shared one):
     /// the key and value popped, or `nil` after `timeout`.
-    public func blpop(_ keys: [String], timeout: Duration) async throws -> (key: String, value: ByteBuffer)? {
+    nonisolated(nonsending) public func blpop(_ keys: [String], timeout: Duration) async throws -> (key: String, value: ByteBuffer)? {
         try await blockingPop("BLPOP", keys, timeout)
     }
 
     /// `BRPOP key… timeout` on a dedicated connection.
-    public func brpop(_ keys: [String], timeout: Duration) async throws -> (key: String, value: ByteBuffer)? {
+    nonisolated(nonsending) public func brpop(_ keys: [String], timeout: Duration) async throws -> (key: String, value: ByteBuffer)? {
         try await blockingPop("BRPOP", keys, timeout)
     }
 

@@ -26,7 +26,7 @@ public struct RedisScanPage: Sendable {
 
 extension RedisCommandExecutor {
     /// `SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]`: one page.
-    public func scan(cursor: String = "0", match: String? = nil, count: Int? = nil, type: String? = nil)
+    nonisolated(nonsending) public func scan(cursor: String = "0", match: String? = nil, count: Int? = nil, type: String? = nil)
         async throws(RedisError) -> RedisScanPage
     {
         var command = RESPCommand("SCAN", cursor)
@@ -51,21 +51,21 @@ extension RedisCommandExecutor {
     public func scanKeys(match: String) -> RedisScanSequence { scanKeys(match: match, count: nil, type: nil) }
 
     /// `HSCAN key cursor …`: elements alternate field, value.
-    public func hscan(_ key: some RESPArgumentEncodable, cursor: String = "0", match: String? = nil, count: Int? = nil)
+    nonisolated(nonsending) public func hscan(_ key: some RESPArgumentEncodable, cursor: String = "0", match: String? = nil, count: Int? = nil)
         async throws(RedisError) -> RedisScanPage
     {
         try RedisScanPage(try await execute(Self.keyedScan("HSCAN", key, cursor, match, count)))
     }
 
     /// `SSCAN key cursor …`.
-    public func sscan(_ key: some RESPArgumentEncodable, cursor: String = "0", match: String? = nil, count: Int? = nil)
+    nonisolated(nonsending) public func sscan(_ key: some RESPArgumentEncodable, cursor: String = "0", match: String? = nil, count: Int? = nil)
         async throws(RedisError) -> RedisScanPage
     {
         try RedisScanPage(try await execute(Self.keyedScan("SSCAN", key, cursor, match, count)))
     }
 
     /// `ZSCAN key cursor …`: elements alternate member, score.
-    public func zscan(_ key: some RESPArgumentEncodable, cursor: String = "0", match: String? = nil, count: Int? = nil)
+    nonisolated(nonsending) public func zscan(_ key: some RESPArgumentEncodable, cursor: String = "0", match: String? = nil, count: Int? = nil)
         async throws(RedisError) -> RedisScanPage
     {
         try RedisScanPage(try await execute(Self.keyedScan("ZSCAN", key, cursor, match, count)))

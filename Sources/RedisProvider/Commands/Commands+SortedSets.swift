@@ -4,7 +4,7 @@ import RESP
 extension RedisCommandExecutor {
     /// `ZADD key score member …`: how many members were added.
     @discardableResult
-    public func zadd(_ key: some RESPArgumentEncodable, _ members: [(score: Double, member: String)]) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func zadd(_ key: some RESPArgumentEncodable, _ members: [(score: Double, member: String)]) async throws(RedisError) -> Int {
         var command = RESPCommand("ZADD", key)
         for (score, member) in members {
             command.append(score)
@@ -14,51 +14,51 @@ extension RedisCommandExecutor {
     }
 
     /// `ZSCORE key member`.
-    public func zscore(_ key: some RESPArgumentEncodable, _ member: some RESPArgumentEncodable) async throws(RedisError) -> Double? {
+    nonisolated(nonsending) public func zscore(_ key: some RESPArgumentEncodable, _ member: some RESPArgumentEncodable) async throws(RedisError) -> Double? {
         try await execute(RESPCommand("ZSCORE", key, member), as: Double?.self)
     }
 
     /// `ZINCRBY key delta member`: the new score.
     @discardableResult
-    public func zincrby(_ key: some RESPArgumentEncodable, _ delta: Double, _ member: some RESPArgumentEncodable) async throws(RedisError) -> Double {
+    nonisolated(nonsending) public func zincrby(_ key: some RESPArgumentEncodable, _ delta: Double, _ member: some RESPArgumentEncodable) async throws(RedisError) -> Double {
         try await execute(RESPCommand("ZINCRBY", key, delta, member), as: Double.self)
     }
 
     /// `ZREM key member…`.
     @discardableResult
-    public func zrem(_ key: some RESPArgumentEncodable, _ members: [some RESPArgumentEncodable]) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func zrem(_ key: some RESPArgumentEncodable, _ members: [some RESPArgumentEncodable]) async throws(RedisError) -> Int {
         try await execute(RESPCommand("ZREM", key, members), as: Int.self)
     }
 
     /// `ZCARD key`.
-    public func zcard(_ key: some RESPArgumentEncodable) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func zcard(_ key: some RESPArgumentEncodable) async throws(RedisError) -> Int {
         try await execute(RESPCommand("ZCARD", key), as: Int.self)
     }
 
     /// `ZRANK key member`.
-    public func zrank(_ key: some RESPArgumentEncodable, _ member: some RESPArgumentEncodable) async throws(RedisError) -> Int? {
+    nonisolated(nonsending) public func zrank(_ key: some RESPArgumentEncodable, _ member: some RESPArgumentEncodable) async throws(RedisError) -> Int? {
         try await execute(RESPCommand("ZRANK", key, member), as: Int?.self)
     }
 
     /// `ZCOUNT key min max` (scores, inclusive).
-    public func zcount(_ key: some RESPArgumentEncodable, min: Double, max: Double) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func zcount(_ key: some RESPArgumentEncodable, min: Double, max: Double) async throws(RedisError) -> Int {
         try await execute(RESPCommand("ZCOUNT", key, min, max), as: Int.self)
     }
 
     /// `ZRANGE key start stop`: members by rank.
-    public func zrange(_ key: some RESPArgumentEncodable, _ start: Int, _ stop: Int) async throws(RedisError) -> [ByteBuffer] {
+    nonisolated(nonsending) public func zrange(_ key: some RESPArgumentEncodable, _ start: Int, _ stop: Int) async throws(RedisError) -> [ByteBuffer] {
         try await execute(RESPCommand("ZRANGE", key, start, stop), as: [ByteBuffer].self)
     }
 
     /// `ZRANGE key start stop WITHSCORES`: members with scores, RESP2 and RESP3 alike.
-    public func zrangeWithScores(_ key: some RESPArgumentEncodable, _ start: Int, _ stop: Int)
+    nonisolated(nonsending) public func zrangeWithScores(_ key: some RESPArgumentEncodable, _ start: Int, _ stop: Int)
         async throws(RedisError) -> [(member: ByteBuffer, score: Double)]
     {
         Self.scored(try await execute(RESPCommand("ZRANGE", key, start, stop, "WITHSCORES")))
     }
 
     /// `ZRANGE key min max BYSCORE [LIMIT offset count]`.
-    public func zrangeByScore(
+    nonisolated(nonsending) public func zrangeByScore(
         _ key: some RESPArgumentEncodable, min: Double, max: Double, limit: (offset: Int, count: Int)? = nil
     ) async throws(RedisError) -> [ByteBuffer] {
         var command = RESPCommand("ZRANGE", key, min, max, "BYSCORE")

@@ -39,19 +39,19 @@ public enum RedisExpiration: Sendable {
 
 extension RedisCommandExecutor {
     /// `GET key`: the value, or `nil` when the key does not exist.
-    public func get(_ key: some RESPArgumentEncodable) async throws(RedisError) -> ByteBuffer? {
+    nonisolated(nonsending) public func get(_ key: some RESPArgumentEncodable) async throws(RedisError) -> ByteBuffer? {
         try await execute(RESPCommand("GET", key), as: ByteBuffer?.self)
     }
 
     /// `GET key` read as `T` (`String`, `Int`, `Double`, `[UInt8]` …).
-    public func get<T: RESPDecodable>(_ key: some RESPArgumentEncodable, as type: T.Type) async throws(RedisError) -> T? {
+    nonisolated(nonsending) public func get<T: RESPDecodable>(_ key: some RESPArgumentEncodable, as type: T.Type) async throws(RedisError) -> T? {
         try await execute(RESPCommand("GET", key), as: T?.self)
     }
 
     /// `SET key value [NX|XX] [EX|PX|EXAT|KEEPTTL]`. Returns `false` when a condition
     /// prevented the write.
     @discardableResult
-    public func set(
+    nonisolated(nonsending) public func set(
         _ key: some RESPArgumentEncodable, _ value: some RESPArgumentEncodable,
         condition: RedisSetCondition = .always, expiration: RedisExpiration? = nil
     ) async throws(RedisError) -> Bool {
@@ -66,7 +66,7 @@ extension RedisCommandExecutor {
     }
 
     /// `SET key value … GET`: writes and returns the previous value.
-    public func set(
+    nonisolated(nonsending) public func set(
         _ key: some RESPArgumentEncodable, _ value: some RESPArgumentEncodable, returningPrevious: Void,
         expiration: RedisExpiration? = nil
     ) async throws(RedisError) -> ByteBuffer? {
@@ -77,12 +77,12 @@ extension RedisCommandExecutor {
     }
 
     /// `MGET key…`: values in the order of `keys`, `nil` for missing keys.
-    public func mget(_ keys: [some RESPArgumentEncodable]) async throws(RedisError) -> [ByteBuffer?] {
+    nonisolated(nonsending) public func mget(_ keys: [some RESPArgumentEncodable]) async throws(RedisError) -> [ByteBuffer?] {
         try await execute(RESPCommand("MGET", keys), as: [ByteBuffer?].self)
     }
 
     /// `MSET key value …`.
-    public func mset(_ pairs: [(key: String, value: any RESPArgumentEncodable)]) async throws(RedisError) {
+    nonisolated(nonsending) public func mset(_ pairs: [(key: String, value: any RESPArgumentEncodable)]) async throws(RedisError) {
         var command = RESPCommand("MSET")
         for (k, v) in pairs {
             command.append(k)
@@ -93,53 +93,53 @@ extension RedisCommandExecutor {
 
     /// `INCR key`.
     @discardableResult
-    public func incr(_ key: some RESPArgumentEncodable) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func incr(_ key: some RESPArgumentEncodable) async throws(RedisError) -> Int {
         try await execute(RESPCommand("INCR", key), as: Int.self)
     }
 
     /// `INCRBY key delta`.
     @discardableResult
-    public func incr(_ key: some RESPArgumentEncodable, by delta: Int) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func incr(_ key: some RESPArgumentEncodable, by delta: Int) async throws(RedisError) -> Int {
         try await execute(RESPCommand("INCRBY", key, delta), as: Int.self)
     }
 
     /// `DECR key`.
     @discardableResult
-    public func decr(_ key: some RESPArgumentEncodable) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func decr(_ key: some RESPArgumentEncodable) async throws(RedisError) -> Int {
         try await execute(RESPCommand("DECR", key), as: Int.self)
     }
 
     /// `INCRBYFLOAT key delta`.
     @discardableResult
-    public func incr(_ key: some RESPArgumentEncodable, byFloat delta: Double) async throws(RedisError) -> Double {
+    nonisolated(nonsending) public func incr(_ key: some RESPArgumentEncodable, byFloat delta: Double) async throws(RedisError) -> Double {
         try await execute(RESPCommand("INCRBYFLOAT", key, delta), as: Double.self)
     }
 
     /// `APPEND key value`: the new length.
     @discardableResult
-    public func append(_ key: some RESPArgumentEncodable, _ value: some RESPArgumentEncodable) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func append(_ key: some RESPArgumentEncodable, _ value: some RESPArgumentEncodable) async throws(RedisError) -> Int {
         try await execute(RESPCommand("APPEND", key, value), as: Int.self)
     }
 
     /// `STRLEN key`.
-    public func strlen(_ key: some RESPArgumentEncodable) async throws(RedisError) -> Int {
+    nonisolated(nonsending) public func strlen(_ key: some RESPArgumentEncodable) async throws(RedisError) -> Int {
         try await execute(RESPCommand("STRLEN", key), as: Int.self)
     }
 
     /// `GETDEL key`.
-    public func getdel(_ key: some RESPArgumentEncodable) async throws(RedisError) -> ByteBuffer? {
+    nonisolated(nonsending) public func getdel(_ key: some RESPArgumentEncodable) async throws(RedisError) -> ByteBuffer? {
         try await execute(RESPCommand("GETDEL", key), as: ByteBuffer?.self)
     }
 
     /// `GETEX key EX|PX …`: the value, with a new expiration (or `PERSIST` when `nil`).
-    public func getex(_ key: some RESPArgumentEncodable, expiration: RedisExpiration?) async throws(RedisError) -> ByteBuffer? {
+    nonisolated(nonsending) public func getex(_ key: some RESPArgumentEncodable, expiration: RedisExpiration?) async throws(RedisError) -> ByteBuffer? {
         var command = RESPCommand("GETEX", key)
         if let expiration { expiration.append(to: &command) } else { command.append("PERSIST") }
         return try await execute(command, as: ByteBuffer?.self)
     }
 
     /// `GETRANGE key start end`.
-    public func getrange(_ key: some RESPArgumentEncodable, _ start: Int, _ end: Int) async throws(RedisError) -> ByteBuffer {
+    nonisolated(nonsending) public func getrange(_ key: some RESPArgumentEncodable, _ start: Int, _ end: Int) async throws(RedisError) -> ByteBuffer {
         try await execute(RESPCommand("GETRANGE", key, start, end), as: ByteBuffer.self)
     }
 }

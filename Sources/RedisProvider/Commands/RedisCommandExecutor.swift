@@ -16,19 +16,19 @@ public protocol RedisCommandExecutor: Sendable {
 extension RedisCommandExecutor {
     /// Runs any command given as text arguments: `send("SET", "k", "v")`.
     @discardableResult
-    public func send(_ name: String, _ arguments: any RESPArgumentEncodable...) async throws(RedisError) -> RESPValue {
+    nonisolated(nonsending) public func send(_ name: String, _ arguments: any RESPArgumentEncodable...) async throws(RedisError) -> RESPValue {
         try await execute(RESPCommand(name, arguments: arguments))
     }
 
     /// Runs any command and converts its reply: `send("GET", "k", as: String?.self)`.
-    public func send<T: RESPDecodable>(
+    nonisolated(nonsending) public func send<T: RESPDecodable>(
         _ name: String, _ arguments: any RESPArgumentEncodable..., as type: T.Type
     ) async throws(RedisError) -> T {
         try T(fromRESP: try await execute(RESPCommand(name, arguments: arguments)))
     }
 
     /// Runs a prepared command and converts its reply.
-    public func execute<T: RESPDecodable>(_ command: RESPCommand, as type: T.Type) async throws(RedisError) -> T {
+    nonisolated(nonsending) public func execute<T: RESPDecodable>(_ command: RESPCommand, as type: T.Type) async throws(RedisError) -> T {
         try T(fromRESP: try await execute(command))
     }
 }

@@ -174,7 +174,7 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     /// Sends `commands` as a pipeline and returns each one's result in the caller's order.
     /// In a cluster the commands are split per node and sent concurrently, each redirect
     /// handled on its own; one failing command does not fail the others.
-    public func pipeline(_ commands: [RESPCommand]) async -> [Result<RESPValue, RedisError>] {
+    nonisolated(nonsending) public func pipeline(_ commands: [RESPCommand]) async -> [Result<RESPValue, RedisError>] {
         let span = observability.tracer.map { startSpan($0, name: "pipeline", batchSize: commands.count) }
         defer { span?.end() }
         switch backend {
@@ -196,7 +196,7 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     /// Runs `commands` as one MULTI/EXEC transaction on a connection of its own and returns
     /// EXEC's replies. In a cluster every key must share one hash slot (use a hash tag such as
     /// `{order:17}`); otherwise it fails before sending with a `.crossSlot` error.
-    public func transaction(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+    nonisolated(nonsending) public func transaction(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         switch backend {
         case .cluster(let cluster):
             return try await cluster.transaction(commands)
