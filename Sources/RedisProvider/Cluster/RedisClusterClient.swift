@@ -140,7 +140,6 @@ public final class RedisClusterClient: RedisCommandExecutor {
         after first: (attempt: Attempt, policy: ClusterRetryPolicy)?
     ) async throws(RedisError) -> RESPValue {
         let startedAt = ContinuousClock.now
-        var policy = first?.policy
         var retryState: CommandRetryState?
         var redirect: (endpoint: RedisEndpoint, asking: Bool)?
         var last = first?.attempt
@@ -148,7 +147,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
             if let (outcome, endpoint) = last {
                 // A reply that is not an error is delivered whatever the retry rules say.
                 if case .reply(let value) = outcome, !value.isError { return value }
-                var retry = retryState ?? makeRetryState(policy ?? ClusterRetryPolicy(), startedAt, idempotent)
+                var retry = retryState ?? makeRetryState(first?.policy ?? state.withLock { $0.retryPolicy }, startedAt, idempotent)
                 let action = retry.next(outcome, now: .now, answeredBy: endpoint)
                 retryState = retry
                 apply(retry.effects)
@@ -171,13 +170,11 @@ public final class RedisClusterClient: RedisCommandExecutor {
                     try await refresh(force: true)
                     last = nil
                     continue
-                case .picked(nil, let current):
+                case .picked(nil, _):
                     // No node serves the slot right now: let the policy wait for the cluster.
-                    policy = policy ?? current
                     last = (.reply(.error(RESPError(message: "CLUSTERDOWN Hash slot \(slot ?? -1) is not served by any known node"))), nil)
                     continue
-                case .picked(let picked?, let current):
-                    policy = policy ?? current
+                case .picked(let picked?, _):
                     target = picked
                 }
             }
