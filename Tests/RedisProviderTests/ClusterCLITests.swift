@@ -53,8 +53,8 @@ import Testing
     }
 
     /// One cluster: healthy, then a slot left uncovered, then a replica killed.
-    @Test func healthyUncoveredSlotAndKilledNode() async throws {
-        try await withCluster { client, cluster in
+    @Test(arguments: ClusterServer.available) func healthyUncoveredSlotAndKilledNode(server: ClusterServer) async throws {
+        try await withCluster(server) { client, cluster in
             let url = cluster.seedURL
             for i in 0..<100 { try await client.set("cli:\(i)", "v") }
 
@@ -118,8 +118,9 @@ import Testing
 
     /// Announced host names that do not resolve here: the check says so and suggests the
     /// address map; with the map it is healthy.
-    @Test func announcedHostnamesNeedTheAddressMap() async throws {
+    @Test(arguments: ClusterServer.available) func announcedHostnamesNeedTheAddressMap(server: ClusterServer) async throws {
         var options = RedisCluster.Options()
+        options.binary = server.binary
         options.announceHostnames = true
         let cluster = try await RedisCluster.start(options)
         defer { cluster.stop() }

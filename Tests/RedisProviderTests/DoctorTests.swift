@@ -161,8 +161,12 @@ import Testing
 
     // MARK: - Cluster
 
-    @Test func clusterHealthyThenPrimaryKilledThenFailedOverThenSlotUncovered() async throws {
-        let cluster = try await RedisCluster.start()
+    @Test(arguments: ClusterServer.available) func clusterHealthyThenPrimaryKilledThenFailedOverThenSlotUncovered(
+        server: ClusterServer
+    ) async throws {
+        var options = RedisCluster.Options()
+        options.binary = server.binary
+        let cluster = try await RedisCluster.start(options)
         defer { cluster.stop() }
         let url = cluster.seedURL
 
@@ -214,8 +218,9 @@ import Testing
         #expect(uncovered.text.contains("CLUSTER ADDSLOTSRANGE"))
     }
 
-    @Test func announcedHostnamesWithoutAndWithTheAddressMap() async throws {
+    @Test(arguments: ClusterServer.available) func announcedHostnamesWithoutAndWithTheAddressMap(server: ClusterServer) async throws {
         var options = RedisCluster.Options()
+        options.binary = server.binary
         options.announceHostnames = true
         let cluster = try await RedisCluster.start(options)
         defer { cluster.stop() }
