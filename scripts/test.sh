@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The whole test run: installs what is missing, builds, runs every test against real
-# loopback servers, builds the example service and checks it with the memory cache and a real
-# cluster, then fuzzes the RESP decoder briefly (FUZZ_SECONDS, default 30; 0 skips).
+# loopback servers, checks the documentation (scripts/docs.sh), builds the example service
+# and checks it with the memory cache and a real cluster, then fuzzes the RESP decoder
+# briefly (FUZZ_SECONDS, default 30; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 export SWIFT_BACKTRACE=enable=no
 cleanup() { scripts/stop-test-servers.sh || true; }
 trap cleanup EXIT
-swift build --build-tests
+# Symbol graphs for scripts/docs.sh come from the same build.
+swift build --build-tests -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/.build/symbol-graphs"
 swift test --skip-build
+scripts/docs.sh
 scripts/example.sh
 if [[ "${FUZZ_SECONDS:-30}" != 0 ]]; then
   scripts/fuzz.sh "${FUZZ_SECONDS:-30}"

@@ -4,7 +4,7 @@ extension ClusterTopology {
     /// Parses a `CLUSTER SHARDS` reply (Redis 7+, Valkey), RESP2 arrays or RESP3 maps.
     ///
     /// - Parameters:
-    ///   - clusterShards: the reply. An error reply (e.g. `ERR unknown subcommand` from a
+    ///   - reply: the `CLUSTER SHARDS` reply. An error reply (e.g. `ERR unknown subcommand` from a
     ///     server older than 7.0) is thrown as a `.server` error so the caller can fall back
     ///     to `CLUSTER SLOTS`.
     ///   - connectedTo: the node that was asked. A node whose endpoint is NULL or `""` is

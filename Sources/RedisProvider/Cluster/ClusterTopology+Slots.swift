@@ -14,9 +14,10 @@ extension ClusterTopology {
     /// TLS, so `tls` is accepted for symmetry and ignored.
     ///
     /// - Parameters:
-    ///   - clusterSlots: the reply; an error reply is thrown as a `.server` error.
+    ///   - reply: the `CLUSTER SLOTS` reply; an error reply is thrown as a `.server` error.
     ///   - connectedTo: the node that was asked; a NULL or `""` endpoint means this host
     ///     with the node's port, `"?"` the node's IP from the metadata, else this host.
+    ///   - tls: ignored (see above).
     ///   - preferring: which address to use when a node has several.
     public static func parse(
         clusterSlots reply: RESPValue, connectedTo: RedisEndpoint, tls: Bool = false,

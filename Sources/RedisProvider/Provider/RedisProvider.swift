@@ -48,10 +48,12 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     /// A provider for `url`.
     ///
     /// - Parameters:
+    ///   - url: The server or the cluster's seeds, credentials and options.
     ///   - configuration: Connection settings; by default those the URL carries.
     ///   - clusterOptions: Read policy, address map, refresh interval … (cluster mode only).
     ///   - clusterOverride: When set, decides the mode instead of the URL's rules.
     ///   - observability: Where logs, metrics and spans go.
+    ///   - eventLoopGroup: Where the connections live; NIO's shared loops by default.
     public convenience init(
         url: RedisURL,
         configuration: RedisClientConfiguration? = nil,

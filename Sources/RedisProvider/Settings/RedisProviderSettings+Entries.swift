@@ -10,7 +10,7 @@ extension RedisProviderSettings {
     }
 
     /// Every key with the value in effect (after the URL's options and the defaults) and its
-    /// source, in the order of ``Key/allCases``. Secrets are redacted.
+    /// source, in the order of `Key.allCases`. Secrets are redacted.
     public var entries: [Entry] {
         let configuration = clientConfiguration()
         let options = clusterOptions()
