@@ -24,6 +24,15 @@ start_cluster() {
   redis-cli --cluster create $(for p in "${ports[@]}"; do printf '127.0.0.1:%s ' "$p"; done) \
     --cluster-replicas 1 --cluster-yes >/dev/null
   for _ in $(seq 100); do redis-cli -p "${ports[0]}" cluster info | grep -q 'cluster_state:ok' && break; sleep 0.1; done
-  sleep 2
+  # Replicas make their first full sync a few seconds after joining (repl-diskless-sync-delay):
+  # wait for it, so that no benchmark shares the machine with a fork and an RDB transfer.
+  for p in "${ports[@]}"; do
+    for _ in $(seq 200); do
+      info=$(redis-cli -p "$p" info replication)
+      [[ "$info" != *"role:slave"* || "$info" == *"master_link_status:up"* ]] && break
+      sleep 0.1
+    done
+  done
+  sleep 1
   url="redis://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}?cluster=true"
 }
