@@ -12,17 +12,23 @@ public final class ChildProcess: @unchecked Sendable {
     /// The exit status once the process has exited and was reaped (128 + n for signal n).
     public private(set) var exitStatus: Int32?
 
-    /// Starts `path` with `arguments`; stdin, stdout and stderr go to /dev/null.
+    /// Starts `path` with `arguments`; stdin reads /dev/null, stdout and stderr go to the
+    /// files named (created or truncated), else to /dev/null. `environment` replaces this
+    /// process's environment when given.
     ///
     /// With `closingInheritedDescriptors`, no other descriptor of this process reaches the
     /// child: a daemon it forks must not hold, say, the pipe by which whoever ran this
     /// process learns that it exited (Foundation's `Process`), or that one waits for ever.
-    public init(path: String, arguments: [String], closingInheritedDescriptors: Bool = false) throws {
+    public init(
+        path: String, arguments: [String], environment: [String: String]? = nil,
+        standardOutput: String? = nil, standardError: String? = nil, closingInheritedDescriptors: Bool = false
+    ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        for (fd, file) in [(Int32(1), standardOutput), (Int32(2), standardError)] {
+            posix_spawn_file_actions_addopen(&actions, fd, file ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         }
         if closingInheritedDescriptors {
             for fd in Self.openDescriptors() where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
@@ -42,8 +48,10 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { for p in envp ?? [] { free(p) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        let rc = envp.map { posix_spawn(&pid, path, &actions, &attributes, argv, $0) } ?? posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         guard rc == 0 else { throw RedisServerError("cannot start \(path): \(String(cString: strerror(rc)))") }
         self.pid = pid
     }

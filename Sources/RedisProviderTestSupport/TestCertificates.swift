@@ -19,16 +19,16 @@ public struct TestCertificates: Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let certs = TestCertificates(directory: dir)
         try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=\(name)",
-                     "-keyout", dir + "/ca.key", "-out", certs.caCertificate], in: dir)
+                     "-keyout", dir + "/ca.key", "-out", certs.caCertificate])
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "subjectAltName=\(serverNames.joined(separator: ","))\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
         for (role, ext) in [("server", true), ("client", false)] {
             try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(role)",
-                         "-keyout", "\(dir)/\(role).key", "-out", "\(dir)/\(role).csr"], in: dir)
+                         "-keyout", "\(dir)/\(role).key", "-out", "\(dir)/\(role).csr"])
             var args = ["x509", "-req", "-in", "\(dir)/\(role).csr", "-CA", certs.caCertificate, "-CAkey", dir + "/ca.key",
                         "-CAcreateserial", "-days", "2", "-out", "\(dir)/\(role).crt"]
             if ext { args += ["-extfile", dir + "/san.ext"] }
-            try openssl(args, in: dir)
+            try openssl(args)
         }
         return certs
     }
@@ -38,15 +38,15 @@ public struct TestCertificates: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private static func openssl(_ args: [String], in dir: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw RedisServerError("openssl \(args.first ?? "") failed") }
+    /// Runs `openssl` with `args` (absolute paths only). A `ChildProcess`, not Foundation's
+    /// `Process`: on Linux, a `Process` that several threads start at once may never learn
+    /// that its child exited, and `waitUntilExit` then waits for ever.
+    private static func openssl(_ args: [String]) throws {
+        let child = try ChildProcess(path: "/usr/bin/openssl", arguments: args)
+        guard child.wait(seconds: 60) else {
+            child.signal(SIGKILL)
+            throw RedisServerError("openssl \(args.first ?? "") did not finish within 60 s")
+        }
+        guard child.exitStatus == 0 else { throw RedisServerError("openssl \(args.first ?? "") failed") }
     }
 }

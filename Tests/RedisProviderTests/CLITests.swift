@@ -21,9 +21,12 @@ import Testing
     /// Runs `path` and collects its output. A run still going after `limit` seconds is
     /// terminated and recorded as an issue, so a hang fails the test instead of stalling it.
     ///
-    /// The waiting happens on a thread of its own: blocked on a pipe or `waitUntilExit`, a
-    /// thread of Swift's small cooperative pool would stall every other test running beside
-    /// this one (on 2 cores, two CLI tests were enough to starve cluster tests of replies).
+    /// The waiting happens on a thread of its own: blocked on `waitpid`, a thread of Swift's
+    /// small cooperative pool would stall every other test running beside this one (on 2
+    /// cores, two CLI tests were enough to starve cluster tests of replies). The child is a
+    /// `ChildProcess` writing to files, not Foundation's `Process` with pipes: on Linux, a
+    /// `Process` started beside others may never learn that its child exited, and a daemon the
+    /// child starts (the sandbox) would hold a pipe open.
     static func run(
         _ path: URL, _ arguments: [String], environment: [String: String] = [:], limit: TimeInterval = 120,
         sourceLocation: SourceLocation = #_sourceLocation
@@ -40,27 +43,28 @@ import Testing
     }
 
     private static func runBlocking(_ path: URL, _ arguments: [String], environment: [String: String], limit: TimeInterval) throws -> Run {
-        let process = Process()
-        process.executableURL = path
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "REDIS_URL")
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        let (out, err) = (output.path + ".out", output.path + ".err")
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: err)
+        }
+        let child = try ChildProcess(path: path.path, arguments: arguments, environment: env, standardOutput: out, standardError: err)
+        let endedByItself = child.wait(seconds: limit)
+        if !endedByItself {
+            child.signal(SIGTERM)
+            if !child.wait(seconds: 5) {
+                child.signal(SIGKILL)
+                child.wait(seconds: 5)
+            }
+        }
         return Run(
-            status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self),
-            endedByItself: process.terminationReason == .exit)
+            status: child.exitStatus ?? -1, stdout: FileManager.default.contents(atPath: out) ?? Data(),
+            stderr: String(decoding: FileManager.default.contents(atPath: err) ?? Data(), as: UTF8.self),
+            endedByItself: endedByItself)
     }
 
     static func cli(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
