@@ -52,7 +52,9 @@ import Testing
             try? FileManager.default.removeItem(atPath: out)
             try? FileManager.default.removeItem(atPath: err)
         }
-        let child = try ChildProcess(path: path.path, arguments: arguments, environment: env, standardOutput: out, standardError: err)
+        let child = try ChildProcess(
+            path: path.path, arguments: arguments, environment: env, standardOutput: out, standardError: err,
+            closingInheritedDescriptors: true)
         let endedByItself = child.wait(seconds: limit)
         if !endedByItself {
             child.signal(SIGTERM)
