@@ -89,6 +89,17 @@ public final class ChildProcess: @unchecked Sendable {
         if !exited { _ = kill(pid, signal) }
     }
 
+    /// Stops the process: SIGTERM, then SIGKILL when it is still running after `grace`
+    /// seconds, then waits (at most 10 s) until it is reaped.
+    public func terminate(grace: Double = 5) {
+        guard isRunning else { return }
+        signal(SIGTERM)
+        if !wait(seconds: grace) {
+            signal(SIGKILL)
+            wait(seconds: 10)
+        }
+    }
+
     /// Waits until the process exits, at most `seconds`; returns whether it did.
     @discardableResult
     public func wait(seconds: Double) -> Bool {

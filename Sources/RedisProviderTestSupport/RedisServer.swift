@@ -140,15 +140,9 @@ public final class RedisServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: Self.pidDirectory.appendingPathComponent(String(pid)))
     }
 
-    /// Stops the server (SIGTERM, then SIGKILL after two seconds) and removes its folder.
+    /// Stops the server (SIGTERM, then SIGKILL after five seconds) and removes its folder.
     public func stop() {
-        if process.isRunning {
-            process.signal(SIGTERM)
-            if !process.wait(seconds: 5) {
-                process.signal(SIGKILL)
-                process.wait(seconds: 10)
-            }
-        }
+        process.terminate()
         try? FileManager.default.removeItem(at: Self.pidDirectory.appendingPathComponent(String(pid)))
         try? FileManager.default.removeItem(at: directory)
     }

@@ -56,13 +56,7 @@ import Testing
             path: path.path, arguments: arguments, environment: env, standardOutput: out, standardError: err,
             closingInheritedDescriptors: true)
         let endedByItself = child.wait(seconds: limit)
-        if !endedByItself {
-            child.signal(SIGTERM)
-            if !child.wait(seconds: 5) {
-                child.signal(SIGKILL)
-                child.wait(seconds: 5)
-            }
-        }
+        if !endedByItself { child.terminate() }
         return Run(
             status: child.exitStatus ?? -1, stdout: FileManager.default.contents(atPath: out) ?? Data(),
             stderr: String(decoding: FileManager.default.contents(atPath: err) ?? Data(), as: UTF8.self),
