@@ -29,7 +29,12 @@ public final class RedisClusterClient: RedisCommandExecutor {
     private let observer = Mutex(ClusterObserver())
 
     private struct State {
+        /// The routing table: the last published map with MOVED patches applied since.
         var slotMap: SlotMap?
+        /// The map as the last discovery published it, before any MOVED patch: what the next
+        /// discovery compares against, so that topology events describe every change in the
+        /// cluster, whether a MOVED reply or a refresh learned of it first.
+        var published: SlotMap?
         var refresh: Task<SlotMap, any Error>?
         var lastRefresh: ContinuousClock.Instant?
         var retryPolicy: ClusterRetryPolicy
@@ -392,7 +397,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
             }
         }
         let map = SlotMap(view)
-        let previous = state.withLock { $0.slotMap }
+        let previous = state.withLock { $0.published }
         // Make before break: connections to the primaries open before the map is published.
         await withTaskGroup(of: Void.self) { group in
             for endpoint in map.primaries {
@@ -402,6 +407,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
         if options.readPolicy == .lowestLatency { await measureLatencies(map) }
         state.withLock {
             $0.slotMap = map
+            $0.published = map
             $0.nodes = [:]
             $0.primaryOfRoute = []
         }
