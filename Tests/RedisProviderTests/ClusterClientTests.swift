@@ -305,6 +305,31 @@ final class Load: Sendable {
             let e = await redisError { _ = try await client.transaction([RESPCommand("SET", "a", "1"), RESPCommand("SET", "b", "1")]) }
             #expect(e?.kind == .crossSlot)
 
+            // Keyless commands valid inside MULTI go with the transaction's slot.
+            let keyless = try await client.transaction([
+                RESPCommand("SET", "a{s}", "1"), RESPCommand("PING"), RESPCommand("SET", "b{s}", "2"), RESPCommand("PING"),
+                RESPCommand("ECHO", "hi"), RESPCommand("TIME"),
+            ])
+            #expect(Array(keyless.prefix(5)).map(\.string) == ["OK", "PONG", "OK", "PONG", "hi"])
+            #expect(keyless[5].elements?.count == 2)
+            #expect(try await client.get("b{s}").text == "2")
+            let onlyKeyless = try await client.transaction([RESPCommand("PING"), RESPCommand("ECHO", "x")])
+            #expect(onlyKeyless.map(\.string) == ["PONG", "x"])
+            // Refused, and the message says why: a command that needs every primary, keys across slots.
+            let everyPrimary = await redisError { _ = try await client.transaction([RESPCommand("SET", "a{s}", "1"), RESPCommand("DBSIZE")]) }
+            #expect(everyPrimary?.kind == .crossSlot)
+            #expect(everyPrimary?.message.contains("DBSIZE must reach every primary") == true, "\(everyPrimary?.message ?? "")")
+            let spanning = await redisError { _ = try await client.transaction([RESPCommand("MGET", "a", "b")]) }
+            #expect(spanning?.kind == .crossSlot)
+            #expect(spanning?.message.contains("MGET's keys map to different hash slots (\(HashSlot.slot(for: "a")), \(HashSlot.slot(for: "b")))") == true, "\(spanning?.message ?? "")")
+            // Keyless reads inside a watched transaction's body are fine too.
+            let watchedPing = try await client.transaction(watching: ["{s}:w"]) { session in
+                let pong = try await session.ping()
+                #expect(pong == "PONG")
+                return [RESPCommand("SET", "{s}:w", "1"), RESPCommand("PING")]
+            }
+            #expect(watchedPing?.map(\.string) == ["OK", "PONG"])
+
             try await checkWatchedTransactions(client, client.transaction(watching:_:))
             // Watched keys, reads and queued commands must share the slot; nothing runs otherwise.
             let watchedAcross = await redisError { _ = try await client.transaction(watching: ["a", "b"]) { _ in [] } }

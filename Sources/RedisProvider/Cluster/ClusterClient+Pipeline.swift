@@ -104,19 +104,13 @@ extension RedisClusterClient {
     nonisolated(nonsending) public func transaction(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         var slot: Int?
         for command in commands {
-            let route = try ClusterRoute(command)
-            switch route.target {
-            case .slot(let s):
-                if let existing = slot, existing != s {
-                    throw RedisError(
-                        .crossSlot,
-                        "A transaction's keys must share one hash slot (found slots \(existing) and \(s)); give them a common hash tag such as {order:17}")
-                }
-                slot = s
-            case .anyPrimary: break
-            case .split, .fanOut:
-                throw RedisError(.crossSlot, "\(route.name.uppercased()) cannot run inside a cluster transaction: its keys span slots or it needs every node")
+            guard let s = try ClusterRoute(command).slotInTransaction() else { continue }
+            if let existing = slot, existing != s {
+                throw RedisError(
+                    .crossSlot,
+                    "A transaction's keys must share one hash slot (found slots \(existing) and \(s)); give them a common hash tag such as {order:17}")
             }
+            slot = s
         }
         let (replies, endpoint): ([RESPValue], String)
         do {

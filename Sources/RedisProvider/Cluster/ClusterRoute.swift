@@ -57,7 +57,7 @@ struct ClusterRoute {
             groups = []
             headerEnd = argv.count
             switch (lowerName, metadata?.requestPolicy) {
-            case ("ping", _), ("info", _), (_, .allShards?): target = .fanOut(allNodes: false)
+            case _ where Self.fannedOutToCheckEveryNode.contains(lowerName), (_, .allShards?): target = .fanOut(allNodes: false)
             case (_, .allNodes?): target = .fanOut(allNodes: true)
             default: target = .anyPrimary
             }
@@ -97,6 +97,30 @@ struct ClusterRoute {
         target = .split(order.map { ($0, bySlot[$0]!) })
     }
 
+    /// The slot this command pins a transaction to, which runs on one node: the slot of its
+    /// keys, or `nil` for a keyless command any node answers (PING, ECHO, TIME, INFO …).
+    /// Throws `.crossSlot` for a command whose keys span slots or that must reach every node,
+    /// saying which.
+    func slotInTransaction() throws(RedisError) -> Int? {
+        switch target {
+        case .slot(let slot):
+            return slot
+        case .anyPrimary:
+            return nil
+        case .fanOut where Self.fannedOutToCheckEveryNode.contains(name):
+            return nil
+        case .fanOut(let allNodes):
+            throw RedisError(
+                .crossSlot,
+                "\(name.uppercased()) must reach every \(allNodes ? "node" : "primary") of the cluster and merge their replies; it cannot run inside a transaction, which runs on one node. Run it outside the transaction")
+        case .split(let parts):
+            let slots = parts.prefix(4).map { String($0.slot) }.joined(separator: ", ")
+            throw RedisError(
+                .crossSlot,
+                "\(name.uppercased())'s keys map to different hash slots (\(slots)\(parts.count > 4 ? ", …" : "")); inside a cluster transaction every key must share one slot: give them a common hash tag such as {order:17}")
+        }
+    }
+
     /// Keys evenly spaced to the end (MSET k v k v, DEL k k k): each key starts a group.
     private static func contiguousGroups(_ keys: [Int], _ count: Int) -> Bool {
         guard keys.count > 1 else { return true }
@@ -112,6 +136,10 @@ struct ClusterRoute {
         for g in groupIndices { parts.append(contentsOf: argv[groups[g]]) }
         return RESPCommand(argv: parts)
     }
+
+    /// Keyless commands sent to every primary so that the caller hears from each (PING, INFO),
+    /// though any one node answers them: inside a transaction they go with its slot.
+    static let fannedOutToCheckEveryNode: Set<String> = ["ping", "info"]
 
     /// Writes whose replay leaves the same state: safe to retry after a lost connection.
     static let idempotentWrites: Set<String> = [

@@ -53,18 +53,10 @@ enum WatchedTransaction {
         }
         guard let slot else { return }
         let route = try ClusterRoute(command)
-        switch route.target {
-        case .anyPrimary:
-            return
-        case .slot(let s) where s == slot:
-            return
-        case .slot(let s):
-            throw RedisError(
-                .crossSlot,
-                "\(route.name.uppercased()) touches slot \(s) but the transaction's keys are in slot \(slot); give its keys the same hash tag")
-        case .split, .fanOut:
-            throw RedisError(.crossSlot, "\(route.name.uppercased()) spans slots or nodes and cannot run inside a cluster transaction")
-        }
+        guard let s = try route.slotInTransaction(), s != slot else { return }
+        throw RedisError(
+            .crossSlot,
+            "\(route.name.uppercased()) touches slot \(s) but the transaction's keys are in slot \(slot); give its keys the same hash tag")
     }
 
     /// Runs one attempt on `connection`: WATCH `keys`, `build` the commands (reading through
