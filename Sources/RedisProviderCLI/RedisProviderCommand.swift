@@ -113,11 +113,16 @@ struct ConnectionOptions: ParsableArguments {
 struct CLIExit: Error {
     var status: Int32
 
+    /// 1: the command was refused, by the server or before sending because the server would
+    /// refuse it (keys across slots); 2: usage, URL or configuration; 3: the server or the
+    /// cluster could not be reached or did not answer as it should.
     static func code(for error: RedisError) -> Int32 {
         switch error.kind {
-        case .server: return 1
+        case .server, .crossSlot: return 1
         case .invalidConfiguration, .unsupportedCommand: return 2
-        default: return 3
+        case .dnsFailure, .connectionRefused, .connectTimeout, .commandTimeout, .connectionClosed, .authentication, .tls,
+            .protocolViolation, .tooManyInFlight, .shutdown, .cancelled, .redirectLimit, .clusterDown, .outcomeUnknown:
+            return 3
         }
     }
 }

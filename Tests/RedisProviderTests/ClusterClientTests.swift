@@ -368,6 +368,9 @@ final class Load: Sendable {
                     #expect(ours.stdout == theirs.stdout, "\(mode) \(command): ours \(ours.text.debugDescription) theirs \(theirs.text.debugDescription)")
                 }
             }
+            // Refused before sending (keys in two slots): status 1, as for an error reply, not 3.
+            let msetnx = try await CLITests.cli(["call", "--url", url, "MSETNX", "a", "1", "b", "2"])
+            #expect(msetnx.status == 1 && msetnx.stderr.contains("hash slot"), "\(msetnx.status): \(msetnx.stderr)")
         }
     }
 }

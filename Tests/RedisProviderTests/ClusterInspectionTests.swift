@@ -107,7 +107,7 @@ import Testing
         let json = try JSONEncoder().encode(report)
         let decoded = try JSONDecoder().decode(ClusterReport.self, from: json)
         #expect(decoded == report)
-        #expect(String(decoding: json, as: UTF8.self).contains("\"isHealthy\":true"))
+        #expect(String(decoding: json, as: UTF8.self).contains("\"healthy\":true"))
     }
 
     @Test func uncoveredSlotsAndClusterStateFail() throws {

@@ -32,13 +32,14 @@ public struct ClusterReport: Sendable, Codable, Hashable {
 
 extension ClusterReport {
     private enum CodingKeys: String, CodingKey {
-        case isHealthy, clusterState, coveredSlots, nodes, problems, info
+        case healthy, clusterState, coveredSlots, nodes, problems, info
     }
 
-    /// Encodes `isHealthy` too, so that JSON readers need not recompute it.
+    /// Encodes `isHealthy` too, as `healthy` (the key `doctor --json` uses), so that JSON
+    /// readers need not recompute it.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(isHealthy, forKey: .isHealthy)
+        try c.encode(isHealthy, forKey: .healthy)
         try c.encodeIfPresent(clusterState, forKey: .clusterState)
         try c.encode(coveredSlots, forKey: .coveredSlots)
         try c.encode(nodes, forKey: .nodes)
