@@ -45,77 +45,67 @@ public final class RedisClient: RedisCommandExecutor {
     }
 
     nonisolated(nonsending) public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        if let reason = ConnectionTakeover.reason(command) {
+        let reply: RESPValue
+        switch ConnectionTakeover.of(command) {
+        case nil:
+            reply = try await node.send(command)
+        case .blocking:
+            reply = try await executeBlocking(BlockingCommand(command))
+        case .changesConnectionState(let reason), .takesOver(let reason), .waitsForOwnWrites(let reason):
             throw RedisError(.unsupportedCommand, reason, endpoint: node.endpoint.description)
         }
-        let reply = try await node.send(command)
         if case .error(let e) = reply { throw RedisError.server(e, endpoint: node.endpoint.description) }
         return reply
+    }
+
+    /// A blocking command on a dedicated connection. A pooled connection found closed as the
+    /// command arrived costs no wait: the command goes out again, once, on a new connection.
+    nonisolated(nonsending) private func executeBlocking(_ blocking: BlockingCommand) async throws(RedisError) -> RESPValue {
+        let grace = node.configuration.commandTimeout
+        let startedAt = ContinuousClock.now
+        do {
+            return try await node.send(
+                blocking: blocking.original, asking: false, replyTimeout: blocking.replyTimeout(remaining: nil, grace: grace))
+        } catch where error.mayRunOnAnotherConnection {
+            let remaining = blocking.remaining(since: startedAt, now: .now)
+            return try await node.send(
+                blocking: blocking.command(remaining: remaining), asking: false,
+                replyTimeout: blocking.replyTimeout(remaining: remaining, grace: grace))
+        }
     }
 
     /// Sends commands as one pipeline and returns every reply in order, error replies as
     /// `.error` values (one failing command does not fail the others).
     nonisolated(nonsending) public func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         for command in commands {
-            if let reason = ConnectionTakeover.reason(command) {
-                throw RedisError(.unsupportedCommand, reason, endpoint: node.endpoint.description)
+            if let use = ConnectionTakeover.of(command) {
+                throw RedisError(.unsupportedCommand, use.refusal ?? Self.blockingInPipeline(command), endpoint: node.endpoint.description)
             }
         }
         return try await node.send(pipeline: commands)
     }
 
-    /// Runs `body` on a connection of its own (blocking commands, MULTI/EXEC, WATCH).
-    public func withDedicatedConnection<T: Sendable>(_ body: (RedisConnection) async throws -> T) async throws -> T {
-        try await node.withDedicatedConnection(body)
+    static func blockingInPipeline(_ command: RESPCommand) -> String {
+        "\(command.name) blocks; it cannot run inside a pipeline, where it would hold up the commands after it: send it on its own"
+    }
+
+    /// Runs `body` on a connection of its own (see ``RedisSession``): for `WAIT`, `CLIENT`
+    /// settings, hand-written transactions. The connection comes from a small pool and goes
+    /// back to it when the session left it as it found it. `routingKey` matters only in a
+    /// cluster; it is accepted here so that code runs unchanged on both.
+    public func withDedicatedConnection<T: Sendable>(
+        routingKey: String? = nil, _ body: (RedisSession) async throws -> T
+    ) async throws -> T {
+        let timeout = node.configuration.commandTimeout
+        return try await node.onDedicatedConnection { c in
+            let session = RedisSession(connection: c, slot: nil, commandTimeout: timeout)
+            let result = try await body(session)
+            return (result, session.isReusable)
+        }
     }
 
     /// Closes the connections; replies already on their way are awaited first when `graceful`.
     public func shutdown(graceful: Bool = true) async {
         await node.shutdown(graceful: graceful)
-    }
-}
-
-/// Commands that would take over a shared, multiplexed connection.
-enum ConnectionTakeover {
-    static func reason(_ command: RESPCommand) -> String? {
-        // Hot path: look at the name's length and first letter before decoding it.
-        let body = command.body
-        let start = body.readerIndex
-        guard body.getInteger(at: start, as: UInt8.self) == UInt8(ascii: "$"),
-            let d1 = body.getInteger(at: start + 1, as: UInt8.self),
-            let d2 = body.getInteger(at: start + 2, as: UInt8.self)
-        else { return nil }
-        let firstLetterAt: Int
-        if d2 == UInt8(ascii: "\r"), (UInt8(ascii: "4")...UInt8(ascii: "9")).contains(d1) {
-            firstLetterAt = start + 4
-        } else if d1 == UInt8(ascii: "1"), (UInt8(ascii: "0")...UInt8(ascii: "1")).contains(d2) {
-            firstLetterAt = start + 5
-        } else {
-            return nil
-        }
-        guard let first = body.getInteger(at: firstLetterAt, as: UInt8.self),
-            "SPMEWDUBXCspmewdubxc".utf8.contains(first)
-        else { return nil }
-        let name = command.name
-        switch name {
-        case "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR", "SYNC", "PSYNC":
-            return "\(name) takes over the connection; it cannot run on the shared, pipelined connection (use a dedicated connection)"
-        case "MULTI", "EXEC", "WATCH", "DISCARD", "UNWATCH":
-            return "\(name) needs a connection of its own; use withDedicatedConnection"
-        case "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BZPOPMIN", "BZPOPMAX", "BLMPOP", "BZMPOP", "XREAD", "XREADGROUP", "WAIT", "WAITAOF":
-            if name.hasPrefix("X"), !command.arguments.contains(where: { String(buffer: $0).uppercased() == "BLOCK" }) {
-                return nil
-            }
-            return "\(name) blocks; it would stall every command behind it on the shared connection (use withDedicatedConnection, or the typed blocking API)"
-        case "SELECT", "CLIENT":
-            if name == "CLIENT", let sub = command.arguments.dropFirst().first.map({ String(buffer: $0).uppercased() }),
-                !["REPLY", "TRACKING"].contains(sub)
-            {
-                return nil
-            }
-            return "\(name) changes the state of the shared connection; put the database in the URL (redis://host/2) or use a dedicated connection"
-        default:
-            return nil
-        }
     }
 }

@@ -200,10 +200,16 @@ import Testing
 
     @Test func commandsThatTakeOverTheConnectionAreRefused() async throws {
         try await withClient { client, _ in
-            for name in ["SUBSCRIBE", "MONITOR", "MULTI", "BLPOP", "BRPOPLPUSH", "SELECT"] {
+            for name in ["SUBSCRIBE", "MONITOR", "MULTI", "SELECT"] {
                 let e = await redisError { _ = try await client.send(name, "x", "0") }
                 #expect(e?.kind == .unsupportedCommand, "\(name)")
             }
+            // Blocking commands run on a dedicated connection instead, given as they are too.
+            #expect(try await client.send("BLPOP", "x", "0.05") == .null)
+            #expect(try await client.send("BRPOPLPUSH", "x", "y", "0.05") == .null)
+            // In a pipeline a blocking command would hold up the rest: refused, saying so.
+            let piped = await redisError { _ = try await client.pipeline([RESPCommand("BLPOP", "x", "1")]) }
+            #expect(piped?.kind == .unsupportedCommand && piped?.message.contains("pipeline") == true)
             // XREAD without BLOCK and CLIENT ID are fine.
             _ = try await client.send("XREAD", "STREAMS", "s", "0")
             #expect(try await client.clientID() > 0)

@@ -14,7 +14,9 @@ extension RedisClusterClient {
         var individually: [Int] = []
         for (i, command) in commands.enumerated() {
             do throws(RedisError) {
-                if let reason = ConnectionTakeover.reason(command) { throw RedisError(.unsupportedCommand, reason) }
+                if let use = ConnectionTakeover.of(command) {
+                    throw RedisError(.unsupportedCommand, use.refusal ?? RedisClient.blockingInPipeline(command))
+                }
                 let route = try ClusterRoute(command)
                 routes.append(route)
                 switch route.target {

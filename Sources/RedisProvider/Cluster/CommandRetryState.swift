@@ -16,8 +16,9 @@ import RESP
 /// - Redirections count toward ``ClusterRetryPolicy/maxRedirects``; one more fails with
 ///   `.redirectLimit`.
 /// - `TRYAGAIN` (multi-key command during a slot migration) and `LOADING`: back off and
-///   retry. `CLUSTERDOWN`, `MASTERDOWN` and `READONLY` (the map points at a former
-///   primary): back off, refresh the topology, retry. The server rejected the command
+///   retry. `CLUSTERDOWN`, `MASTERDOWN`, `READONLY` (the map points at a former primary)
+///   and `UNBLOCKED … state changed` (a blocking command released by a failover): back
+///   off, refresh the topology, retry. The server rejected the command
 ///   without running it, so this holds for writes too.
 /// - A lost connection or timeout before the command was written, or a failure to
 ///   connect: back off, refresh, retry. After it was written: retry only an idempotent
@@ -158,6 +159,10 @@ public struct CommandRetryState: Sendable {
         case "TRYAGAIN", "LOADING":
             return backoff(now: now, refresh: false, cause: .server(error, endpoint: answeredBy))
         case "CLUSTERDOWN", "MASTERDOWN", "READONLY":
+            return backoff(now: now, refresh: true, cause: .server(error, endpoint: answeredBy))
+        case "UNBLOCKED" where error.message.contains("state changed"):
+            // A blocked command released because its primary became a replica (a failover):
+            // it did not run.
             return backoff(now: now, refresh: true, cause: .server(error, endpoint: answeredBy))
         default:
             return .deliver

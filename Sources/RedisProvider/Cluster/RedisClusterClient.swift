@@ -90,8 +90,9 @@ public final class RedisClusterClient: RedisCommandExecutor {
     // MARK: - Commands
 
     nonisolated(nonsending) public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        if let reason = ConnectionTakeover.reason(command) {
-            throw RedisError(.unsupportedCommand, reason)
+        if let use = ConnectionTakeover.of(command) {
+            guard use == .blocking else { throw RedisError(.unsupportedCommand, use.refusal!) }
+            return try await executeBlocking(command)
         }
         let route = try ClusterRoute(command)
         let reply: RESPValue
@@ -136,13 +137,17 @@ public final class RedisClusterClient: RedisCommandExecutor {
     }
 
     /// What a first attempt that did not simply succeed returned, and where.
-    private typealias Attempt = (outcome: CommandRetryState.Outcome, endpoint: RedisEndpoint?)
+    typealias Attempt = (outcome: CommandRetryState.Outcome, endpoint: RedisEndpoint?)
 
     /// The retrying part of `send`, entered before any attempt or with the outcome of a first
     /// one that did not simply succeed. The retry budget counts from here.
-    private func send(
+    ///
+    /// A `blocking` command goes out on a dedicated connection with the time left of its
+    /// own timeout, and its retry budget counts from its first failure, not from the start
+    /// of its wait.
+    func send(
         _ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool,
-        after first: (attempt: Attempt, policy: ClusterRetryPolicy)?
+        after first: (attempt: Attempt, policy: ClusterRetryPolicy)?, blocking: BlockingCommand? = nil
     ) async throws(RedisError) -> RESPValue {
         let startedAt = ContinuousClock.now
         var retryState: CommandRetryState?
@@ -152,7 +157,9 @@ public final class RedisClusterClient: RedisCommandExecutor {
             if let (outcome, endpoint) = last {
                 // A reply that is not an error is delivered whatever the retry rules say.
                 if case .reply(let value) = outcome, !value.isError { return value }
-                var retry = retryState ?? makeRetryState(first?.policy ?? state.withLock { $0.retryPolicy }, startedAt, idempotent)
+                var retry =
+                    retryState
+                    ?? makeRetryState(first?.policy ?? state.withLock { $0.retryPolicy }, blocking == nil ? startedAt : .now, idempotent)
                 let action = retry.next(outcome, now: .now, answeredBy: endpoint)
                 retryState = retry
                 apply(retry.effects)
@@ -184,7 +191,13 @@ public final class RedisClusterClient: RedisCommandExecutor {
                 }
             }
             do {
-                if redirect?.asking == true {
+                if let blocking {
+                    let remaining = retryState == nil ? nil : blocking.remaining(since: startedAt, now: .now)
+                    let reply = try await target.node.send(
+                        blocking: blocking.command(remaining: remaining), asking: redirect?.asking == true,
+                        replyTimeout: blocking.replyTimeout(remaining: remaining, grace: pool.configuration.commandTimeout))
+                    last = (.reply(reply), target.endpoint)
+                } else if redirect?.asking == true {
                     let replies = try await target.node.send(pipeline: [RESPCommand("ASKING"), command])
                     last = (.reply(replies[1]), target.endpoint)
                 } else {
@@ -471,6 +484,7 @@ extension RedisClusterClient {
     /// of being thrown (for tools that print replies, such as `redis-provider call`).
     nonisolated(nonsending) public func send(raw command: RESPCommand) async throws(RedisError) -> RESPValue {
         let route = try ClusterRoute(command)
+        if ConnectionTakeover.of(command) == .blocking { return try await send(blocking: command, route) }
         switch route.target {
         case .slot(let slot):
             return try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent)

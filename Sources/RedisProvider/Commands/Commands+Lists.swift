@@ -50,26 +50,3 @@ extension RedisCommandExecutor {
         _ = try await execute(RESPCommand("LTRIM", key, start, stop))
     }
 }
-
-extension RedisClient {
-    /// `BLPOP key… timeout` on a dedicated connection (it would stall the shared one):
-    /// the key and value popped, or `nil` after `timeout`.
-    nonisolated(nonsending) public func blpop(_ keys: [String], timeout: Duration) async throws -> (key: String, value: ByteBuffer)? {
-        try await blockingPop("BLPOP", keys, timeout)
-    }
-
-    /// `BRPOP key… timeout` on a dedicated connection.
-    nonisolated(nonsending) public func brpop(_ keys: [String], timeout: Duration) async throws -> (key: String, value: ByteBuffer)? {
-        try await blockingPop("BRPOP", keys, timeout)
-    }
-
-    private func blockingPop(_ name: String, _ keys: [String], _ timeout: Duration) async throws -> (key: String, value: ByteBuffer)? {
-        let seconds = Double(timeout.nanoseconds) / 1e9
-        let reply = try await withDedicatedConnection { c in
-            try await c.send(RESPCommand(name, keys, seconds))
-        }
-        if case .error(let e) = reply { throw RedisError.server(e, endpoint: node.endpoint.description) }
-        guard let pair = try [ByteBuffer]?(fromRESP: reply), pair.count == 2 else { return nil }
-        return (String(buffer: pair[0]), pair[1])
-    }
-}

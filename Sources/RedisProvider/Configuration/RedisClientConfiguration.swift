@@ -28,6 +28,10 @@ public struct RedisClientConfiguration: Sendable {
     public var reconnectMaxDelay: Duration
     /// Bounds on what the server may send.
     public var decoderLimits: RESPDecoderLimits
+    /// Dedicated connections (blocking commands, transactions, sessions) kept open per node
+    /// for the next one that needs them; more may be open at once, and those beyond this
+    /// number are closed when returned. 0 opens a connection for each use.
+    public var maxIdleDedicatedConnections = 4
     /// Sends `READONLY` after connecting: cluster replica connections that serve reads.
     public var readOnly = false
     /// While reconnecting after a failure, commands wait for the next attempt (when it comes

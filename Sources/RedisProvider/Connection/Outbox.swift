@@ -108,6 +108,9 @@ final class Outbox: Sendable {
 
     var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
 
+    /// `true` when no command is queued or waiting for its reply.
+    var isQuiet: Bool { state.withLock { $0.outstanding == 0 } }
+
     /// Why the outbox closed, once it has.
     var closeReason: RedisError? { state.withLock { $0.closed } }
 }

@@ -15,8 +15,13 @@ final class PendingRequest: Sendable {
     }
 
     private let state = Mutex<State>(.created)
+    /// How long this request's reply may take, when not the connection's command timeout
+    /// (a blocking command waits as long as its own timeout, plus the command timeout).
+    let replyTimeout: TimeAmount?
 
-    init() {}
+    init(replyTimeout: TimeAmount? = nil) {
+        self.replyTimeout = replyTimeout
+    }
 
     /// Attaches the caller's continuation. Returns `false` (and resumes it at once) when the
     /// request was already completed, e.g. cancelled before it was enqueued.

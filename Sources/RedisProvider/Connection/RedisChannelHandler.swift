@@ -57,8 +57,15 @@ final class RedisChannelHandler: ChannelInboundHandler {
         let buffer = outbox.take(into: &spare)
         guard !spare.isEmpty else { return }
         // One clock read per batch: every command in it was queued within this tick.
-        let deadline = commandTimeout.map { NIODeadline.now() + $0 } ?? .distantFuture
-        for request in spare { inFlight.append((request, deadline)) }
+        let now = commandTimeout.map { _ in NIODeadline.now() }
+        let deadline = commandTimeout.map { now! + $0 } ?? .distantFuture
+        for request in spare {
+            if let now, let own = request.replyTimeout {
+                inFlight.append((request, now + own))
+            } else {
+                inFlight.append((request, deadline))
+            }
+        }
         spare.removeAll(keepingCapacity: true)
         guard let context else {
             failAll(RedisError(.connectionClosed, "The connection closed before the command was sent", endpoint: endpoint))

@@ -116,6 +116,13 @@ public final class RedisConnection: Sendable {
         return try await reply(to: request) { enqueue(command, request) }
     }
 
+    /// Sends one command whose reply may take `replyTimeout` instead of the command timeout
+    /// (a blocking command); `nil` waits for ever.
+    nonisolated(nonsending) func send(_ command: RESPCommand, replyTimeout: Duration?) async throws(RedisError) -> RESPValue {
+        let request = PendingRequest(replyTimeout: TimeAmount(replyTimeout ?? .seconds(1_000_000_000)))
+        return try await reply(to: request) { enqueue(command, request) }
+    }
+
     /// Sends several commands back to back (one write, nothing from other callers between
     /// them) and returns their replies in order.
     nonisolated(nonsending) public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
@@ -177,6 +184,17 @@ public final class RedisConnection: Sendable {
 
     /// `false` once the connection closed or failed.
     public var isActive: Bool { !outbox.isClosed && channel.isActive }
+
+    /// `true` when the connection is open and no command on it awaits a reply: it may be
+    /// handed to the next user of a pool.
+    func isReusable() async -> Bool {
+        guard isActive else { return false }
+        if outbox.isQuiet { return true }
+        // A reply's caller may resume before the handler has counted the reply as answered
+        // (it counts once per read); on the event loop, after that read, the count is settled.
+        let outbox = outbox
+        return (try? await channel.eventLoop.submit { outbox.isQuiet }.get()) ?? false
+    }
 
     /// Completes when the connection has closed.
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }

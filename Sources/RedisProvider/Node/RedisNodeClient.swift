@@ -38,6 +38,8 @@ public final class RedisNodeClient: Sendable {
         var slots: [Slot]
         var next = 0
         var shutdown = false
+        /// Dedicated connections returned in good order, newest last.
+        var idleDedicated: [RedisConnection] = []
     }
 
     private enum Step {
@@ -214,29 +216,93 @@ public final class RedisNodeClient: Sendable {
         }
     }
 
-    /// Runs `body` on a connection of its own, closed afterwards: for blocking commands,
-    /// transactions (WATCH/MULTI/EXEC) and anything that changes connection state.
-    public func withDedicatedConnection<T: Sendable>(
-        _ body: (RedisConnection) async throws -> T
+    /// Runs `body` on a connection of its own: for blocking commands, transactions
+    /// (WATCH/MULTI/EXEC) and anything that changes connection state. The connection comes
+    /// from the node's pool of dedicated connections (or is opened) and goes back to it when
+    /// `body` returns with nothing awaiting a reply; when `body` throws, or its result says
+    /// the connection's state changed (`reusable` false), the connection is closed.
+    func onDedicatedConnection<T: Sendable>(
+        _ body: (RedisConnection) async throws -> (result: T, reusable: Bool)
     ) async throws -> T {
-        let c = try await RedisConnection.connect(
-            to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext)
+        let c = try await leaseDedicated()
         do {
-            let result = try await body(c)
-            await c.close(graceful: false)
+            let (result, reusable) = try await body(c)
+            await giveBack(c, reusable: reusable)
             return result
         } catch {
-            await c.close(graceful: false)
+            await giveBack(c, reusable: false)
             throw error
         }
     }
 
+    /// Runs `body` on a dedicated connection from the node's pool, returned to it afterwards.
+    /// `body` must leave the connection as it found it (no MULTI or WATCH left open, no
+    /// SELECT) for it to be reused; when it throws, the connection is closed.
+    public func withDedicatedConnection<T: Sendable>(
+        _ body: (RedisConnection) async throws -> T
+    ) async throws -> T {
+        try await onDedicatedConnection { c in (try await body(c), true) }
+    }
+
+    /// Sends a blocking command on a dedicated connection (with `ASKING` first when
+    /// `asking`), waiting for its reply up to `replyTimeout`; error replies come back as values.
+    func send(blocking command: RESPCommand, asking: Bool, replyTimeout: Duration?) async throws(RedisError) -> RESPValue {
+        let c = try await leaseDedicated()
+        do {
+            let reply: RESPValue
+            if asking {
+                _ = try await c.send(RESPCommand("ASKING"))
+            }
+            reply = try await c.send(command, replyTimeout: replyTimeout)
+            await giveBack(c, reusable: true)
+            return reply
+        } catch {
+            await giveBack(c, reusable: false)
+            throw error
+        }
+    }
+
+    /// An open dedicated connection: an idle one from the pool, else a new one. Failing to
+    /// get one means nothing was sent.
+    private func leaseDedicated() async throws(RedisError) -> RedisConnection {
+        while let idle = state.withLock({ $0.idleDedicated.popLast() }) {
+            if idle.isActive { return idle }
+            await idle.close(graceful: false)
+        }
+        if state.withLock({ $0.shutdown }) {
+            throw RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description).markedNotSent()
+        }
+        do {
+            return try await RedisConnection.connect(
+                to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext)
+        } catch {
+            throw error.markedNotSent()
+        }
+    }
+
+    /// Returns a dedicated connection to the pool when it is in good order and there is room,
+    /// else closes it (closing also ends a command the server is still blocking on).
+    private func giveBack(_ connection: RedisConnection, reusable: Bool) async {
+        let inGoodOrder = reusable ? await connection.isReusable() : false
+        let kept = inGoodOrder && state.withLock { s in
+            guard !s.shutdown, s.idleDedicated.count < configuration.maxIdleDedicatedConnections else { return false }
+            s.idleDedicated.append(connection)
+            return true
+        }
+        if !kept { await connection.close(graceful: false) }
+    }
+
+    /// How many dedicated connections wait in the pool.
+    var idleDedicatedConnections: Int { state.withLock { $0.idleDedicated.count } }
+
     /// Stops accepting commands; with `graceful`, replies already on their way are awaited.
     public func shutdown(graceful: Bool = true) async {
-        let slots = state.withLock { s in
+        let (slots, idle) = state.withLock { s in
             s.shutdown = true
-            return s.slots
+            defer { s.idleDedicated = [] }
+            return (s.slots, s.idleDedicated)
         }
+        for c in idle { await c.close(graceful: false) }
         for slot in slots {
             switch slot {
             case .ready(let c): await c.close(graceful: graceful)

@@ -206,7 +206,7 @@ public final class RedisProvider: RedisCommandExecutor, Service {
             let endpoint = client.node.endpoint.description
             let replies: [RESPValue]
             do {
-                replies = try await client.withDedicatedConnection { c in
+                replies = try await client.node.withDedicatedConnection { c in
                     try await c.send(pipeline: [RESPCommand("MULTI")] + commands + [RESPCommand("EXEC")])
                 }
             } catch let e as RedisError {
@@ -244,13 +244,26 @@ public final class RedisProvider: RedisCommandExecutor, Service {
             return try await cluster.transaction(watching: keys, build)
         case .standalone(let client):
             guard !keys.isEmpty else { throw RedisError(.invalidConfiguration, "A watched transaction needs at least one key to watch") }
-            let outcome = try await client.withDedicatedConnection { c in
+            let outcome = try await client.node.withDedicatedConnection { c in
                 try await WatchedTransaction.run(on: c, keys: keys, slot: nil, build)
             }
             guard case .finished(let results) = outcome else {
                 throw RedisError(.server, "A standalone server answered a transaction with a cluster redirection", endpoint: client.node.endpoint.description)
             }
             return results
+        }
+    }
+
+    /// Runs `body` on a connection of its own (see ``RedisSession``): `WAIT` after a write,
+    /// `CLIENT` settings, hand-written transactions. In a cluster it is a connection to the
+    /// primary of `routingKey`'s hash slot, and the session's commands must keep to that slot.
+    /// The connection comes from the node's small pool and goes back to it afterwards.
+    public func withDedicatedConnection<T: Sendable>(
+        routingKey: String? = nil, _ body: (RedisSession) async throws -> T
+    ) async throws -> T {
+        switch backend {
+        case .standalone(let client): return try await client.withDedicatedConnection(routingKey: routingKey, body)
+        case .cluster(let cluster): return try await cluster.withDedicatedConnection(routingKey: routingKey, body)
         }
     }
 

@@ -46,7 +46,7 @@ enum WatchedTransaction {
     /// Refuses what cannot run in a transaction's body, and in a cluster a command whose keys
     /// are not in `slot`.
     static func check(_ command: RESPCommand, slot: Int?) throws(RedisError) {
-        if ConnectionTakeover.reason(command) != nil {
+        if ConnectionTakeover.of(command) != nil {
             throw RedisError(
                 .unsupportedCommand,
                 "\(command.name) cannot run inside a watched transaction; return the commands to queue and the provider sends WATCH, MULTI and EXEC itself")
