@@ -71,6 +71,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Every Swift example of the README, the DocC catalog and the doc comments, compiled
+        // (scripts/generate-doc-examples.py writes Generated/ from them).
+        .testTarget(
+            name: "DocExamples",
+            dependencies: [
+                "RedisProvider",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
         .testTarget(
             name: "RESPTests",
             dependencies: ["RESP"]

@@ -9,6 +9,8 @@ scripts/install-deps.sh
 export SWIFT_BACKTRACE=enable=no
 cleanup() { scripts/stop-test-servers.sh || true; }
 trap cleanup EXIT
+# The DocExamples target must hold every example of the docs as they are now.
+scripts/generate-doc-examples.py --check
 # Symbol graphs for scripts/docs.sh come from the same build.
 swift build --build-tests -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/.build/symbol-graphs"
 swift test --skip-build

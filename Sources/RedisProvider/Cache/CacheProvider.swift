@@ -8,7 +8,7 @@ import NIOCore
 /// let cache: any CacheProvider = RedisCacheProvider(redis: provider, prefix: "app:")
 /// try await cache.set("user:42", user, ttl: .seconds(60))
 /// let user = try await cache.get("user:42", as: User.self)
-/// let report = try await cache.getOrSet("report:today", ttl: .minutes(5)) { try await buildReport() }
+/// let report = try await cache.getOrSet("report:today", ttl: .seconds(300)) { try await buildReport() }
 /// try await cache.clear(prefix: "report:")
 /// ```
 ///

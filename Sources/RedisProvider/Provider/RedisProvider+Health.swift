@@ -5,10 +5,9 @@ extension RedisProvider {
     /// roles, slot coverage and the cluster state, for readiness probes:
     ///
     /// ```swift
-    /// router.get("/ready") { _, _ in
-    ///     let health = await redis.health()
-    ///     return Response(status: health.isReady ? .ok : .serviceUnavailable)
-    /// }
+    /// // In the readiness endpoint's handler (Hummingbird, Vapor …):
+    /// let health = await redis.health()
+    /// let status = health.isReady ? 200 : 503   // degraded still serves
     /// ```
     public func health(timeout: Duration = .seconds(2)) async -> RedisHealth {
         switch backend {

@@ -224,7 +224,7 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     ///
     /// ```swift
     /// let results = try await redis.transaction(watching: ["{acct:7}:balance"]) { session in
-    ///     let balance = Int(try await session.get("{acct:7}:balance").text ?? "0") ?? 0
+    ///     let balance = Int(try await session.get("{acct:7}:balance", as: String.self) ?? "0") ?? 0
     ///     guard balance >= 30 else { return [] }
     ///     return [RESPCommand("DECRBY", "{acct:7}:balance", 30), RESPCommand("RPUSH", "{acct:7}:log", "-30")]
     /// }

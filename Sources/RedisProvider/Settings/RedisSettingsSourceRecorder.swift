@@ -7,6 +7,8 @@ import Synchronization
 /// Give it to the `ConfigReader` you build and to `RedisProviderSettings(reader:sources:)`:
 ///
 /// ```swift
+/// import Configuration
+///
 /// let sources = RedisSettingsSourceRecorder(directory: "/etc/redis-provider")
 /// let reader = ConfigReader(
 ///     providers: [EnvironmentVariablesProvider(), try await DirectoryFilesProvider(directoryPath: "/etc/redis-provider")],

@@ -9,6 +9,8 @@ import Synchronization
 /// threads: thread-per-core without making NIO Swift Concurrency's global executor.
 ///
 /// ```swift
+/// import NIOPosix
+///
 /// let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 /// var configuration = RedisClientConfiguration(url: url)
 /// configuration.connectionsPerNode = 2
