@@ -1,4 +1,4 @@
 // The types the public API is made of come with `import RedisProvider`: commands and replies
-// (RESPCommand, RESPValue, RESPError from RESP) and the byte buffers values arrive in.
+// (RESPCommand, RESPValue, RESPError from RESP). Values arrive as NIOCore's `ByteBuffer`,
+// whose members work without an import; naming the type itself takes `import NIOCore`.
 @_exported import RESP
-@_exported import struct NIOCore.ByteBuffer

@@ -128,7 +128,13 @@ import Testing
             // WAIT outside a session would count some other connection's writes: refused, pointing at sessions.
             let wait = await redisError { _ = try await client.send("WAIT", 1, 100) }
             #expect(wait?.kind == .unsupportedCommand && wait?.message.contains("withDedicatedConnection") == true)
+
+            // Shutdown ends a wait that has no timeout instead of waiting for it.
+            let forever = Task { try await client.blpop(["t:forever"], timeout: nil) }
+            try await Task.sleep(for: .milliseconds(200))
             await client.shutdown()
+            let ended = await redisError { _ = try await forever.value }
+            #expect(ended != nil)
         }
     }
 

@@ -40,6 +40,8 @@ public final class RedisNodeClient: Sendable {
         var shutdown = false
         /// Dedicated connections returned in good order, newest last.
         var idleDedicated: [RedisConnection] = []
+        /// Dedicated connections in use, closed by shutdown so that nobody waits on them for ever.
+        var leasedDedicated: [ObjectIdentifier: RedisConnection] = [:]
     }
 
     private enum Step {
@@ -265,27 +267,38 @@ public final class RedisNodeClient: Sendable {
     /// An open dedicated connection: an idle one from the pool, else a new one. Failing to
     /// get one means nothing was sent.
     private func leaseDedicated() async throws(RedisError) -> RedisConnection {
-        while let idle = state.withLock({ $0.idleDedicated.popLast() }) {
+        while let idle = state.withLock({ s in s.idleDedicated.popLast().map { c in s.leasedDedicated[ObjectIdentifier(c)] = c; return c } }) {
             if idle.isActive { return idle }
-            await idle.close(graceful: false)
+            await giveBack(idle, reusable: false)
         }
-        if state.withLock({ $0.shutdown }) {
-            throw RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description).markedNotSent()
-        }
+        let shutdown = RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description).markedNotSent()
+        if state.withLock({ $0.shutdown }) { throw shutdown }
+        let c: RedisConnection
         do {
-            return try await RedisConnection.connect(
+            c = try await RedisConnection.connect(
                 to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext)
         } catch {
             throw error.markedNotSent()
         }
+        let leased = state.withLock { s in
+            guard !s.shutdown else { return false }
+            s.leasedDedicated[ObjectIdentifier(c)] = c
+            return true
+        }
+        if !leased {
+            await c.close(graceful: false)
+            throw shutdown
+        }
+        return c
     }
 
     /// Returns a dedicated connection to the pool when it is in good order and there is room,
     /// else closes it (closing also ends a command the server is still blocking on).
     private func giveBack(_ connection: RedisConnection, reusable: Bool) async {
         let inGoodOrder = reusable ? await connection.isReusable() : false
-        let kept = inGoodOrder && state.withLock { s in
-            guard !s.shutdown, s.idleDedicated.count < configuration.maxIdleDedicatedConnections else { return false }
+        let kept = state.withLock { s in
+            s.leasedDedicated[ObjectIdentifier(connection)] = nil
+            guard inGoodOrder, !s.shutdown, s.idleDedicated.count < configuration.maxIdleDedicatedConnections else { return false }
             s.idleDedicated.append(connection)
             return true
         }
@@ -297,12 +310,14 @@ public final class RedisNodeClient: Sendable {
 
     /// Stops accepting commands; with `graceful`, replies already on their way are awaited.
     public func shutdown(graceful: Bool = true) async {
-        let (slots, idle) = state.withLock { s in
+        let (slots, dedicated) = state.withLock { s in
             s.shutdown = true
-            defer { s.idleDedicated = [] }
-            return (s.slots, s.idleDedicated)
+            defer { s.idleDedicated = []; s.leasedDedicated = [:] }
+            return (s.slots, s.idleDedicated + s.leasedDedicated.values)
         }
-        for c in idle { await c.close(graceful: false) }
+        // Dedicated connections close at once: a command blocking on one would hold
+        // shutdown for as long as its timeout, or for ever.
+        for c in dedicated { await c.close(graceful: false) }
         for slot in slots {
             switch slot {
             case .ready(let c): await c.close(graceful: graceful)
