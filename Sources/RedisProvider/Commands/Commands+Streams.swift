@@ -30,6 +30,10 @@ extension RedisCommandExecutor {
     /// `XREAD [COUNT count] [BLOCK ms] STREAMS key… id…`: entries after each id (`$` for
     /// only new ones). `block` says how long to wait for one (`.upTo(.seconds(5))`,
     /// `.forever`); `nil` returns at once. `nil` when nothing came.
+    ///
+    /// A wait that a failover interrupts is sent again to the promoted replica. With `$` that
+    /// means "newer than the newest entry when the retry arrives", so entries added between
+    /// the failure and the retry are skipped: pass the last id you saw to miss none.
     nonisolated(nonsending) public func xread(
         streams: [(key: String, id: String)], count: Int? = nil, block: RedisBlock? = nil
     ) async throws(RedisError) -> [RedisStreamRead]? {
