@@ -90,3 +90,24 @@ import Testing
         #expect(try RedisClient.streamReads(.null) == nil)
     }
 }
+
+/// Small pieces the review of the core found wrong, pinned.
+@Suite struct RandomnessTests {
+    @Test func splitMix64MatchesTheReferenceSequence() {
+        // Vigna's splitmix64.c seeded with 0.
+        var g = SplitMix64(seed: 0)
+        #expect(g.next() == 0xE220_A839_7B1D_CDAF)
+        #expect(g.next() == 0x6E78_9E6A_A1B9_65F4)
+    }
+
+    @Test func reconnectBackoffDrawsFullJitter() {
+        let backoff = ReconnectBackoff(base: .milliseconds(100), cap: .seconds(2))
+        var g = SplitMix64(seed: 7)
+        let delays = (0..<2000).map { _ in backoff.delay(attempt: 1, using: &g) }
+        #expect(delays.allSatisfy { $0 >= .zero && $0 <= .milliseconds(100) })
+        // Full jitter spans the whole step, not only its upper half.
+        #expect(delays.contains { $0 < .milliseconds(25) })
+        #expect(delays.contains { $0 > .milliseconds(75) })
+        #expect(backoff.delay(attempt: 30, using: &g) <= .seconds(2))
+    }
+}

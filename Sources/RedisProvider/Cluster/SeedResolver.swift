@@ -27,7 +27,11 @@ enum SeedResolver {
     /// The IPv4 and IPv6 addresses of `host` (blocking getaddrinfo; run off the event loops).
     static func addresses(of host: String) -> [String] {
         var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)  // an enum in Glibc
+        #else
+        hints.ai_socktype = SOCK_STREAM  // a macro elsewhere (Darwin, Musl)
+        #endif
         hints.ai_family = AF_UNSPEC
         var list: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return [] }

@@ -1,5 +1,5 @@
 /// Delays between connection attempts: exponential from a base to a cap, with "full jitter"
-/// (a random delay between half and all of the exponential step), so that many clients
+/// (a random delay between zero and the exponential step), so that many clients
 /// reconnecting after one server restart do not arrive in lockstep.
 struct ReconnectBackoff: Sendable {
     var base: Duration
@@ -10,7 +10,7 @@ struct ReconnectBackoff: Sendable {
         let exponent = min(max(attempt - 1, 0), 20)
         let step = min(base * (1 << exponent), cap)
         let nanos = max(step.nanoseconds, 1)
-        return .nanoseconds(Int64.random(in: (nanos / 2)...nanos, using: &generator))
+        return .nanoseconds(Int64.random(in: 0...nanos, using: &generator))
     }
 
     func delay(attempt: Int) -> Duration {
