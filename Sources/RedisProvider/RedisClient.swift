@@ -79,14 +79,10 @@ public final class RedisClient: RedisCommandExecutor {
     nonisolated(nonsending) public func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         for command in commands {
             if let use = ConnectionTakeover.of(command) {
-                throw RedisError(.unsupportedCommand, use.refusal ?? Self.blockingInPipeline(command), endpoint: node.endpoint.description)
+                throw RedisError(.unsupportedCommand, use.refusalInPipeline(of: command), endpoint: node.endpoint.description)
             }
         }
         return try await node.send(pipeline: commands)
-    }
-
-    static func blockingInPipeline(_ command: RESPCommand) -> String {
-        "\(command.name) blocks; it cannot run inside a pipeline, where it would hold up the commands after it: send it on its own"
     }
 
     /// Runs `body` on a connection of its own (see ``RedisSession``): for `WAIT`, `CLIENT`

@@ -15,7 +15,7 @@ extension RedisClusterClient {
         for (i, command) in commands.enumerated() {
             do throws(RedisError) {
                 if let use = ConnectionTakeover.of(command) {
-                    throw RedisError(.unsupportedCommand, use.refusal ?? RedisClient.blockingInPipeline(command))
+                    throw RedisError(.unsupportedCommand, use.refusalInPipeline(of: command))
                 }
                 let route = try ClusterRoute(command)
                 routes.append(route)

@@ -82,17 +82,22 @@ extension RedisCommandExecutor {
         return reads
     }
 
+    private static func malformedEntry(_ value: RESPValue) -> RedisError {
+        RedisError(.protocolViolation, "Cannot read \(value.shapeDescription) as a stream entry ([id, [field, value …]])")
+    }
+
     /// `[[id, [field, value …]] …]`; a deleted pending entry's fields are null.
     static func entries(_ value: RESPValue) throws(RedisError) -> [RedisStreamEntry] {
         guard let items = value.elements else { return try nullOrMismatch(value) ?? [] }
         var result: [RedisStreamEntry] = []
         result.reserveCapacity(items.count)
         for item in items {
-            guard let parts = item.elements, parts.count == 2 else { return try nullOrMismatch(item) ?? [] }
+            guard let parts = item.elements, parts.count == 2 else { throw malformedEntry(item) }
             let id = try String(fromRESP: parts[0])
             guard let flat = parts[1].elements else {
-                if case .null = parts[1] { result.append(RedisStreamEntry(id: id, fields: nil)); continue }
-                return try nullOrMismatch(parts[1]) ?? []
+                guard case .null = parts[1] else { throw malformedEntry(parts[1]) }
+                result.append(RedisStreamEntry(id: id, fields: nil))
+                continue
             }
             var fields: [(field: String, value: ByteBuffer)] = []
             fields.reserveCapacity(flat.count / 2)

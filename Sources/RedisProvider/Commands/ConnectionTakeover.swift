@@ -22,6 +22,13 @@ enum ConnectionTakeover: Equatable {
         }
     }
 
+    /// Why a pipeline cannot carry the command: the shared connection's refusal, or for a
+    /// blocking command that it would hold up the commands after it.
+    func refusalInPipeline(of command: RESPCommand) -> String {
+        refusal
+            ?? "\(command.name) blocks; it cannot run inside a pipeline, where it would hold up the commands after it: send it on its own"
+    }
+
     /// How `command` uses its connection; `nil` for an ordinary command (the hot path looks
     /// only at the name's length and first letter).
     static func of(_ command: RESPCommand) -> ConnectionTakeover? {

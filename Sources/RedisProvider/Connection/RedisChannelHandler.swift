@@ -57,14 +57,10 @@ final class RedisChannelHandler: ChannelInboundHandler {
         let buffer = outbox.take(into: &spare)
         guard !spare.isEmpty else { return }
         // One clock read per batch: every command in it was queued within this tick.
-        let now = commandTimeout.map { _ in NIODeadline.now() }
-        let deadline = commandTimeout.map { now! + $0 } ?? .distantFuture
+        // Without a command timeout nothing expires; a blocking command has a timeout of its own.
+        let now: NIODeadline? = commandTimeout == nil ? nil : .now()
         for request in spare {
-            if let now, let own = request.replyTimeout {
-                inFlight.append((request, now + own))
-            } else {
-                inFlight.append((request, deadline))
-            }
+            inFlight.append((request, now.map { $0 + (request.replyTimeout ?? commandTimeout!) } ?? .distantFuture))
         }
         spare.removeAll(keepingCapacity: true)
         guard let context else {

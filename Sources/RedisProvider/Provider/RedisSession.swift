@@ -32,27 +32,33 @@ public struct RedisSession: RedisCommandExecutor {
     }
 
     nonisolated(nonsending) public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        let use = ConnectionTakeover.of(command)
-        if case .takesOver(let reason) = use {
+        var blocks = false
+        switch ConnectionTakeover.of(command) {
+        case .takesOver(let reason)?:
             throw RedisError(.unsupportedCommand, reason, endpoint: connection.endpoint.description)
-        }
-        if case .changesConnectionState = use {
+        case .changesConnectionState?:
             changedState.set()
-        } else if Self.changesState.contains(command.name) {
-            changedState.set()
+        case .blocking?, .waitsForOwnWrites?:
+            blocks = true
+        case nil:
+            if Self.changesState.contains(command.name) { changedState.set() }
         }
         if let slot {
             // Keyless commands (WAIT, DBSIZE, INFO …) are answered by the session's node.
             let route = try ClusterRoute(command)
-            if case .split = route.target { _ = try route.slotInTransaction() }
-            if case .slot(let s) = route.target, s != slot {
+            switch route.target {
+            case .slot(let s) where s != slot:
                 throw RedisError(
                     .crossSlot,
                     "\(command.name) touches slot \(s) but the session runs on the owner of slot \(slot); give its keys the routing key's hash tag")
+            case .split:
+                _ = try route.slotInTransaction()  // throws, naming the slots
+            case .slot, .anyPrimary, .fanOut:
+                break
             }
         }
         let reply: RESPValue
-        if use == .blocking || Self.isWait(use) {
+        if blocks {
             let blocking = BlockingCommand(command)
             reply = try await connection.send(command, replyTimeout: blocking.replyTimeout(remaining: nil, grace: commandTimeout))
         } else {
@@ -68,15 +74,10 @@ public struct RedisSession: RedisCommandExecutor {
         try await execute(RESPCommand("WAIT", replicas, max(timeout.milliseconds, 1)), as: Int.self)
     }
 
-    private static func isWait(_ use: ConnectionTakeover?) -> Bool {
-        if case .waitsForOwnWrites = use { return true }
-        return false
-    }
-
     /// `true` when the session may hand its connection back to the pool.
     var isReusable: Bool { !changedState.isSet }
 
-    /// Commands outside the shared connection's refusals that still change what the
-    /// connection is (who it is, what it reads, how it replies).
-    private static let changesState: Set<String> = ["AUTH", "HELLO", "RESET", "READONLY", "READWRITE", "SELECT", "CLIENT"]
+    /// Commands the shared connection does not refuse that still change what the connection
+    /// is (who it is, what it reads, its name and reply mode: every CLIENT subcommand).
+    private static let changesState: Set<String> = ["AUTH", "HELLO", "RESET", "READONLY", "READWRITE", "CLIENT"]
 }
