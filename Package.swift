@@ -81,6 +81,18 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
+        // Server-free tests: state machines, routing, parsing, formatting (no sockets, made-up clocks).
+        .testTarget(
+            name: "RedisProviderUnitTests",
+            dependencies: [
+                "RedisProvider",
+                "RESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .testTarget(
             name: "RESPTests",
             dependencies: ["RESP"]

@@ -2,7 +2,8 @@ import NIOCore
 import RESP
 import Synchronization
 
-/// Commands waiting to be written, shared by every task that sends on one connection.
+/// Commands waiting to be written: the one hand-off between the tasks that send on a
+/// connection and its event loop.
 ///
 /// This is what auto-pipelining is made of: callers encode straight into one buffer under a
 /// lock, and only the first caller after a flush schedules a drain on the event loop. All
@@ -12,8 +13,6 @@ final class Outbox: Sendable {
         var buffer = ByteBuffer()
         var requests: [PendingRequest] = []
         var drainScheduled = false
-        /// Queued plus written-but-unanswered requests.
-        var outstanding = 0
         var closed: RedisError?
     }
 
@@ -28,40 +27,30 @@ final class Outbox: Sendable {
     private let state = Mutex(State())
     /// Mirrors `State.closed != nil` for lock-free checks on the hot path.
     private let closedFlag = Atomic<Bool>(false)
+    /// Commands queued plus written-but-unanswered; the event loop subtracts answers
+    /// without taking the lock.
+    private let outstanding = Atomic<Int>(0)
     let maxOutstanding: Int
 
     init(maxOutstanding: Int) {
         self.maxOutstanding = maxOutstanding
     }
 
+    /// Queues one command.
     func enqueue(_ command: RESPCommand, _ request: PendingRequest, endpoint: String) -> EnqueueResult {
-        state.withLock { s in
-            if let closed = s.closed { return .rejected(closed.markedNotSent()) }
-            guard s.outstanding < maxOutstanding else {
-                return .rejected(tooManyInFlight(s.outstanding, endpoint))
-            }
-            s.outstanding += 1
-            command.write(into: &s.buffer)
-            s.requests.append(request)
-            if s.drainScheduled { return .queued }
-            s.drainScheduled = true
-            return .scheduleDrain
-        }
+        enqueue(CollectionOfOne(command), request, endpoint: endpoint)
     }
 
-    /// Enqueues several commands with nothing from other callers between them (ASKING +
-    /// command, MULTI … EXEC). All are accepted or all rejected.
-    func enqueue(batch: [(RESPCommand, PendingRequest)], endpoint: String) -> EnqueueResult {
+    /// Queues commands with nothing from other callers between them (a pipeline, ASKING +
+    /// command, MULTI … EXEC), all answered to `request`. All are accepted or all rejected.
+    func enqueue(_ commands: some Collection<RESPCommand>, _ request: PendingRequest, endpoint: String) -> EnqueueResult {
         state.withLock { s in
             if let closed = s.closed { return .rejected(closed.markedNotSent()) }
-            guard s.outstanding + batch.count <= maxOutstanding else {
-                return .rejected(tooManyInFlight(s.outstanding, endpoint))
-            }
-            s.outstanding += batch.count
-            for (command, request) in batch {
-                command.write(into: &s.buffer)
-                s.requests.append(request)
-            }
+            let now = outstanding.load(ordering: .relaxed)
+            guard now + commands.count <= maxOutstanding else { return .rejected(tooManyInFlight(now, endpoint)) }
+            outstanding.wrappingAdd(commands.count, ordering: .relaxed)
+            for command in commands { command.write(into: &s.buffer) }
+            s.requests.append(request)
             if s.drainScheduled { return .queued }
             s.drainScheduled = true
             return .scheduleDrain
@@ -88,12 +77,12 @@ final class Outbox: Sendable {
         }
     }
 
-    /// Counts `n` requests as answered.
+    /// Counts `n` commands as answered.
     func answered(_ n: Int) {
-        state.withLock { $0.outstanding -= n }
+        if n > 0 { outstanding.wrappingSubtract(n, ordering: .relaxed) }
     }
 
-    /// Refuses new commands from now on and returns the ones queued but never written.
+    /// Refuses new commands from now on and returns the requests queued but never written.
     func close(_ error: RedisError) -> [PendingRequest] {
         closedFlag.store(true, ordering: .releasing)
         return state.withLock { s in
@@ -101,7 +90,7 @@ final class Outbox: Sendable {
             let unsent = s.requests
             s.requests = []
             s.buffer.clear()
-            s.outstanding = 0
+            outstanding.store(0, ordering: .relaxed)
             return unsent
         }
     }
@@ -109,8 +98,5 @@ final class Outbox: Sendable {
     var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
 
     /// `true` when no command is queued or waiting for its reply.
-    var isQuiet: Bool { state.withLock { $0.outstanding == 0 } }
-
-    /// Why the outbox closed, once it has.
-    var closeReason: RedisError? { state.withLock { $0.closed } }
+    var isQuiet: Bool { outstanding.load(ordering: .relaxed) == 0 }
 }

@@ -1,74 +1,45 @@
 import NIOCore
 import RESP
-import Synchronization
 
-/// One command waiting for its reply. Exactly one of reply, error, timeout or cancellation
-/// completes it; whatever comes later is ignored, so a cancelled or timed-out caller leaves
-/// its slot in the connection's FIFO and the reply that eventually arrives is dropped there.
-final class PendingRequest: Sendable {
-    private enum State {
-        case created
-        case waiting(UnsafeContinuation<RESPValue, any Error>)
-        case finished
-        /// Completed before the caller started waiting (cancelled early).
-        case completedEarly(Result<RESPValue, any Error>)
+/// One command (or one pipeline) waiting for its replies: the caller's continuation.
+///
+/// It is completed exactly once, and without a lock: by the connection's event loop (a
+/// reply, a timeout, a cancellation, the connection closing), or by the caller itself when
+/// the outbox refused it or its task was cancelled before it was queued. It reaches the
+/// event loop through the outbox only, so the two never both hold it.
+struct PendingRequest: ConnectionRequest, Sendable {
+    enum Continuation: Sendable {
+        case one(UnsafeContinuation<RESPValue, any Error>)
+        case all(UnsafeContinuation<[RESPValue], any Error>)
     }
 
-    private let state = Mutex<State>(.created)
-    /// How long this request's reply may take, when not the connection's command timeout
-    /// (a blocking command waits as long as its own timeout, plus the command timeout).
+    let continuation: Continuation
+    let replyCount: Int
     let replyTimeout: TimeAmount?
+    /// Set by the caller's cancellation handler; also names the request in a cancellation.
+    let cancellation: AtomicFlag
 
-    init(replyTimeout: TimeAmount? = nil) {
-        self.replyTimeout = replyTimeout
+    var id: ObjectIdentifier { ObjectIdentifier(cancellation) }
+    var isCancelled: Bool { cancellation.isSet }
+
+    func succeed(_ value: RESPValue) {
+        switch continuation {
+        case .one(let c): c.resume(returning: value)
+        case .all(let c): c.resume(returning: [value])
+        }
     }
 
-    /// Attaches the caller's continuation. Returns `false` (and resumes it at once) when the
-    /// request was already completed, e.g. cancelled before it was enqueued.
-    func install(_ continuation: UnsafeContinuation<RESPValue, any Error>) -> Bool {
-        let early: Result<RESPValue, any Error>? = state.withLock { state in
-            switch state {
-            case .created:
-                state = .waiting(continuation)
-                return nil
-            case .completedEarly(let result):
-                state = .finished
-                return result
-            case .waiting, .finished:
-                preconditionFailure("a request's continuation is installed once")
-            }
+    func succeed(all values: [RESPValue]) {
+        switch continuation {
+        case .one(let c): c.resume(returning: values[0])
+        case .all(let c): c.resume(returning: values)
         }
-        if let early {
-            continuation.resume(with: early)
-            return false
-        }
-        return true
     }
 
-    /// Completes the request; later completions are ignored.
-    func complete(_ result: Result<RESPValue, any Error>) {
-        let continuation: UnsafeContinuation<RESPValue, any Error>? = state.withLock { state in
-            switch state {
-            case .waiting(let c):
-                state = .finished
-                return c
-            case .created:
-                state = .completedEarly(result)
-                return nil
-            case .finished, .completedEarly:
-                return nil
-            }
-        }
-        continuation?.resume(with: result)
-    }
-
-    /// `true` once a result was delivered (or is waiting to be).
-    var isCompleted: Bool {
-        state.withLock { state in
-            switch state {
-            case .created, .waiting: return false
-            case .finished, .completedEarly: return true
-            }
+    func fail(_ error: RedisError) {
+        switch continuation {
+        case .one(let c): c.resume(throwing: error)
+        case .all(let c): c.resume(throwing: error)
         }
     }
 }

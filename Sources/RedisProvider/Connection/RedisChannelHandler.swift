@@ -1,55 +1,75 @@
-import DequeModule
 import NIOCore
 import RESP
 
-/// The NIO handler of one connection: writes what the outbox collected, parses replies and
-/// hands each to the oldest waiting request (FIFO), routes RESP3 pushes aside, and fails
-/// what is left when the connection ends.
+/// The NIO handler of one connection: the I/O around ``ConnectionStateMachine``.
+///
+/// It turns channel events, parsed values, timer ticks, cancellations and close requests
+/// into the machine's events and performs the actions it returns: writing, completing
+/// requests, handing pushes aside, closing. It runs on the channel's event loop only.
 final class RedisChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let outbox: Outbox
-    let endpoint: String
-    let commandTimeout: TimeAmount?
     let onPush: (@Sendable (RESPValue) -> Void)?
-
+    private var machine: ConnectionStateMachine<PendingRequest>
     private var parser: RESPParser
     private var readBuffer = ByteBuffer()
-    /// Written requests awaiting replies, oldest first, each with its reply deadline.
-    private var inFlight = Deque<(request: PendingRequest, deadline: NIODeadline)>()
     private var spare: [PendingRequest] = []
     private var context: ChannelHandlerContext?
-    private var failure: RedisError?
     private var sweeper: RepeatedTask?
+    /// The handshake's deadline, then a graceful close's.
+    private var deadline: Scheduled<Void>?
+    private var handshakePromise: EventLoopPromise<Int>?
+    private let connectTimeout: Duration
 
     init(
-        outbox: Outbox, endpoint: String, limits: RESPDecoderLimits, commandTimeout: TimeAmount?,
-        onPush: (@Sendable (RESPValue) -> Void)?
+        outbox: Outbox, configuration: RedisClientConfiguration, endpoint: String,
+        handshakePromise: EventLoopPromise<Int>, onPush: (@Sendable (RESPValue) -> Void)?
     ) {
         self.outbox = outbox
-        self.endpoint = endpoint
-        self.parser = RESPParser(limits: limits)
-        self.commandTimeout = commandTimeout
         self.onPush = onPush
+        self.machine = ConnectionStateMachine(
+            handshake: HandshakeStateMachine(configuration: configuration, endpoint: endpoint),
+            commandTimeout: configuration.commandTimeout.map { TimeAmount($0) })
+        self.parser = RESPParser(limits: configuration.decoderLimits)
+        self.handshakePromise = handshakePromise
+        self.connectTimeout = configuration.connectTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if let commandTimeout {
+        if let commandTimeout = machine.commandTimeout {
             // One cheap periodic check instead of a timer per command.
             let period = TimeAmount.nanoseconds(max(min(commandTimeout.nanoseconds / 4, 100_000_000), 5_000_000))
-            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             sweeper = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
-                loopBound.value.expireTimedOut()
+                handler.value.perform(handler.value.machine.timerFired(now: .now()))
             }
         }
+        if context.channel.isActive { start(context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         sweeper?.cancel()
         sweeper = nil
+        perform(machine.channelInactive())
         self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard case .connecting = machine.state else { return }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let limit = connectTimeout
+        deadline = context.eventLoop.scheduleTask(in: TimeAmount(limit)) {
+            handler.value.perform(handler.value.machine.handshakeTimedOut(after: limit))
+        }
+        perform(machine.channelActive())
     }
 
     /// Writes everything queued in the outbox in one write and one flush.
@@ -57,17 +77,11 @@ final class RedisChannelHandler: ChannelInboundHandler {
         let buffer = outbox.take(into: &spare)
         guard !spare.isEmpty else { return }
         // One clock read per batch: every command in it was queued within this tick.
-        // Without a command timeout nothing expires; a blocking command has a timeout of its own.
-        let now: NIODeadline? = commandTimeout == nil ? nil : .now()
-        for request in spare {
-            inFlight.append((request, now.map { $0 + (request.replyTimeout ?? commandTimeout!) } ?? .distantFuture))
-        }
+        let now: NIODeadline? = machine.commandTimeout == nil ? nil : .now()
+        let writing = machine.isActive
+        for request in spare { perform(machine.sent(request, now: now)) }
         spare.removeAll(keepingCapacity: true)
-        guard let context else {
-            failAll(RedisError(.connectionClosed, "The connection closed before the command was sent", endpoint: endpoint))
-            return
-        }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        if writing, let context { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -77,27 +91,19 @@ final class RedisChannelHandler: ChannelInboundHandler {
         } else {
             readBuffer.writeBuffer(&incoming)
         }
-        var answered = 0
         do {
             while let value = try parser.next(from: &readBuffer) {
-                if case .push = value {
-                    onPush?(value)
-                    continue
-                }
-                guard let (request, _) = inFlight.popFirst() else {
-                    throw RESPProtocolError(.invalidTypeMarker, "the server sent a reply nobody asked for")
-                }
-                answered += 1
-                request.complete(.success(value))
+                perform(machine.received(value))
             }
         } catch let error as RESPProtocolError {
-            outbox.answered(answered)
-            fail(RedisError(.protocolViolation, "\(error); closing the connection", endpoint: endpoint), context: context)
+            outbox.answered(machine.takeAnswered())
+            perform(machine.failed(RedisError(.protocolViolation, "\(error); closing the connection", endpoint: machine.endpoint)))
             return
         } catch {
             preconditionFailure("the parser throws RESPProtocolError only")
         }
-        outbox.answered(answered)
+        outbox.answered(machine.takeAnswered())
+        perform(machine.readComplete())
         if readBuffer.readableBytes == 0 {
             readBuffer.clear()
         } else if readBuffer.readerIndex > 65_536 {
@@ -106,54 +112,68 @@ final class RedisChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let error =
-            failure
-            ?? RedisError(
-                .connectionClosed,
-                "The connection to the server closed; commands that were sent may or may not have run",
-                endpoint: endpoint)
-        failAll(error)
+        perform(machine.channelInactive())
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(RedisConnection.mapTransportError(error, endpoint: endpoint), context: context)
+        perform(machine.failed(RedisConnection.mapTransportError(error, endpoint: machine.endpoint)))
     }
 
-    /// Records why the connection ends and closes it; `channelInactive` fails the requests.
-    private func fail(_ error: RedisError, context: ChannelHandlerContext) {
-        if failure == nil { failure = error }
-        failAll(error)
-        context.close(promise: nil)
+    /// The caller of request `id` was cancelled.
+    func cancel(_ id: ObjectIdentifier) {
+        perform(machine.cancel(id))
     }
 
-    private func failAll(_ error: RedisError) {
-        let unsent = error.markedNotSent()
-        for request in outbox.close(error) { request.complete(.failure(unsent)) }
-        while let (request, _) = inFlight.popFirst() { request.complete(.failure(error)) }
-    }
-
-    /// Fails requests whose deadline passed. Their slots stay, so late replies are dropped in
-    /// order. A reply overdue by twice the timeout means the connection is dead: close it.
-    private func expireTimedOut() {
-        guard !inFlight.isEmpty, let commandTimeout else { return }
-        let now = NIODeadline.now()
-        for (request, deadline) in inFlight {
-            guard deadline <= now else { break }
-            if now - deadline > commandTimeout, let context {
-                fail(
-                    RedisError(
-                        .commandTimeout,
-                        "The server has not answered for more than twice the command timeout; the connection was closed and will be reopened",
-                        endpoint: endpoint), context: context)
-                return
+    /// Closes the connection; `graceful` lets commands already queued get their replies,
+    /// for up to the command timeout (5 s without one).
+    func close(graceful: Bool) {
+        if graceful { drain() }
+        let error = RedisError(.shutdown, "The connection was closed by the client", endpoint: machine.endpoint)
+        for request in outbox.close(error) { request.fail(error.markedNotSent()) }
+        perform(machine.close(graceful: graceful, error: error))
+        if machine.isClosing, let context {
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            deadline?.cancel()
+            deadline = context.eventLoop.scheduleTask(in: machine.commandTimeout ?? .seconds(5)) {
+                handler.value.perform(handler.value.machine.closeTimedOut())
             }
-            request.complete(
-                .failure(
-                    RedisError(
-                        .commandTimeout,
-                        "No reply within the command timeout of \(commandTimeout.nanoseconds / 1_000_000) ms; the command may still run. Raise 'timeout' in the URL for slow commands",
-                        endpoint: endpoint)))
+        }
+    }
+
+    private func perform(_ action: ConnectionStateMachine<PendingRequest>.Action) {
+        switch action {
+        case .none:
+            break
+        case .succeed(let request, let value):
+            request.succeed(value)
+        case .succeedAll(let request, let values):
+            request.succeed(all: values)
+        case .fail(let request, let error):
+            request.fail(error)
+        case .failAll(let requests, let error):
+            for request in requests { request.fail(error) }
+        case .deliverPush(let value):
+            onPush?(value)
+        case .write(let commands):
+            guard let context else { return }
+            var buffer = context.channel.allocator.buffer(capacity: 256)
+            for command in commands { command.write(into: &buffer) }
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        case .handshakeSucceeded(let version):
+            deadline?.cancel()
+            deadline = nil
+            handshakePromise?.succeed(version)
+            handshakePromise = nil
+        case .close(let failing, let error):
+            deadline?.cancel()
+            deadline = nil
+            handshakePromise?.fail(error)
+            handshakePromise = nil
+            let unsent = error.markedNotSent()
+            for request in outbox.close(error) { request.fail(unsent) }
+            for request in failing { request.fail(error) }
+            context?.close(promise: nil)
         }
     }
 }

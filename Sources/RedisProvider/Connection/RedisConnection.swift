@@ -13,29 +13,27 @@ public final class RedisConnection: Sendable {
     /// The node this connection talks to.
     public let endpoint: RedisEndpoint
     /// The RESP version agreed in the handshake (2 or 3).
-    public var protocolVersion: Int { negotiatedVersion.load(ordering: .relaxed) }
-    private let negotiatedVersion = Atomic<Int>(3)
+    public let protocolVersion: Int
 
     let channel: any Channel
     private let outbox: Outbox
     private let handler: NIOLoopBound<RedisChannelHandler>
-    private let commandTimeout: Duration?
     private let endpointText: String
 
     private init(
-        endpoint: RedisEndpoint, channel: any Channel, outbox: Outbox,
-        handler: NIOLoopBound<RedisChannelHandler>, commandTimeout: Duration?
+        endpoint: RedisEndpoint, channel: any Channel, outbox: Outbox, handler: NIOLoopBound<RedisChannelHandler>,
+        protocolVersion: Int
     ) {
         self.endpoint = endpoint
         self.endpointText = endpoint.description
         self.channel = channel
         self.outbox = outbox
         self.handler = handler
-        self.commandTimeout = commandTimeout
+        self.protocolVersion = protocolVersion
     }
 
     /// Connects, secures (TLS) and performs the handshake (`HELLO`/`AUTH`, `SELECT`,
-    /// `CLIENT SETNAME`/`SETINFO`).
+    /// `CLIENT SETNAME`/`SETINFO`), all within the connect timeout.
     public static func connect(
         to endpoint: RedisEndpoint,
         configuration: RedisClientConfiguration,
@@ -45,12 +43,13 @@ public final class RedisConnection: Sendable {
     ) async throws(RedisError) -> RedisConnection {
         let endpointText = endpoint.description
         let outbox = Outbox(maxOutstanding: configuration.maxInFlight)
-        let timeout = configuration.commandTimeout.map { TimeAmount($0) }
         var sslContext = sslContext
         if sslContext == nil, let tls = configuration.tls { sslContext = try tls.makeContext() }
         let serverName = configuration.tls?.serverName ?? (Self.isIPAddress(endpoint.host) ? nil : endpoint.host)
         let tlsContext = sslContext
-        let bootstrap = ClientBootstrap(group: eventLoopGroup)
+        let loop = eventLoopGroup.next()
+        let handshake = loop.makePromise(of: Int.self)
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -60,8 +59,8 @@ public final class RedisConnection: Sendable {
                         try channel.pipeline.syncOperations.addHandler(tlsHandler)
                     }
                     let handler = RedisChannelHandler(
-                        outbox: outbox, endpoint: endpointText, limits: configuration.decoderLimits,
-                        commandTimeout: timeout, onPush: onPush)
+                        outbox: outbox, configuration: configuration, endpoint: endpointText,
+                        handshakePromise: handshake, onPush: onPush)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
@@ -69,116 +68,98 @@ public final class RedisConnection: Sendable {
         do {
             channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
         } catch {
-            throw mapConnectError(error, endpoint: endpoint, configuration: configuration)
+            let mapped = mapConnectError(error, endpoint: endpoint, configuration: configuration)
+            handshake.fail(mapped)
+            throw mapped
         }
+        let version: Int
         let handler: NIOLoopBound<RedisChannelHandler>
         do {
+            version = try await handshake.futureResult.get()
             handler = try await channel.eventLoop.submit {
                 NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RedisChannelHandler.self), eventLoop: channel.eventLoop)
             }.get()
         } catch {
             channel.close(promise: nil)
-            // The channel can fail (a TLS certificate rejected, say) before this lookup runs.
-            throw outbox.closeReason
+            throw error as? RedisError
                 ?? RedisError(.connectionClosed, "The connection closed during set-up", endpoint: endpointText)
         }
-        let connection = RedisConnection(
-            endpoint: endpoint, channel: channel, outbox: outbox, handler: handler,
-            commandTimeout: configuration.commandTimeout)
-        // The handshake is bounded by the connect timeout, whatever the command timeout.
-        let handshakeTimedOut = AtomicFlag()
-        let guardTask = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.connectTimeout)) {
-            handshakeTimedOut.set()
-            channel.close(promise: nil)
-        }
-        defer { guardTask.cancel() }
-        do {
-            let version = try await Handshake(configuration: configuration, endpoint: endpointText).run(on: connection)
-            connection.negotiatedVersion.store(version, ordering: .relaxed)
-        } catch {
-            channel.close(promise: nil)
-            if handshakeTimedOut.isSet {
-                throw RedisError(
-                    .connectTimeout,
-                    "The server accepted the connection but did not finish the handshake within \(RedisURL.format(configuration.connectTimeout)); check that this port serves Redis\(configuration.tls == nil ? " (or whether it expects TLS: use rediss://)" : "")",
-                    endpoint: endpointText)
-            }
-            throw error
-        }
-        return connection
+        return RedisConnection(endpoint: endpoint, channel: channel, outbox: outbox, handler: handler, protocolVersion: version)
     }
 
     /// Sends one command and returns its reply. Error replies are returned as `.error`
     /// values, not thrown: callers such as the cluster router inspect them. Transport
     /// failures (closed, timeout, cancelled, too many in flight) are thrown.
     nonisolated(nonsending) public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        let request = PendingRequest()
-        return try await reply(to: request) { enqueue(command, request) }
+        try await reply(count: 1, replyTimeout: nil, wrap: PendingRequest.Continuation.one) { [outbox, endpointText] request in
+            outbox.enqueue(command, request, endpoint: endpointText)
+        }
     }
 
     /// Sends one command whose reply may take `replyTimeout` instead of the command timeout
     /// (a blocking command); `nil` waits for ever.
     nonisolated(nonsending) func send(_ command: RESPCommand, replyTimeout: Duration?) async throws(RedisError) -> RESPValue {
-        let request = PendingRequest(replyTimeout: TimeAmount(replyTimeout ?? .seconds(1_000_000_000)))
-        return try await reply(to: request) { enqueue(command, request) }
+        try await reply(
+            count: 1, replyTimeout: TimeAmount(replyTimeout ?? .seconds(1_000_000_000)), wrap: PendingRequest.Continuation.one
+        ) { [outbox, endpointText] request in
+            outbox.enqueue(command, request, endpoint: endpointText)
+        }
     }
 
     /// Sends several commands back to back (one write, nothing from other callers between
     /// them) and returns their replies in order.
     nonisolated(nonsending) public func send(pipeline commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
-        // Enqueue all before awaiting any, so they leave together.
-        let requests = commands.map { _ in PendingRequest() }
-        act(on: outbox.enqueue(batch: Array(zip(commands, requests)), endpoint: endpointText), requests)
-        var replies: [RESPValue] = []
-        replies.reserveCapacity(commands.count)
-        for request in requests {
-            replies.append(try await reply(to: request) {})
+        guard !commands.isEmpty else { return [] }
+        return try await reply(count: commands.count, replyTimeout: nil, wrap: PendingRequest.Continuation.all) {
+            [outbox, endpointText] request in
+            outbox.enqueue(commands, request, endpoint: endpointText)
         }
-        return replies
     }
 
-    /// Waits for `request`'s reply; `enqueue` runs once the caller is ready to be resumed.
-    /// Cancelling the caller fails the request at once (its reply is dropped when it comes).
+    /// Queues a request for `count` replies and waits for them. Cancelling the caller fails
+    /// the request at once (its replies are dropped when they come).
     ///
     /// Everything runs isolated to the caller's `isolation`: an operation closure that did
     /// not use it would run on the global executor, a hop there and back per command for
     /// callers on an actor.
-    private func reply(
-        to request: PendingRequest, isolation: isolated (any Actor)? = #isolation, enqueue: () -> Void
-    ) async throws(RedisError) -> RESPValue {
+    private func reply<T>(
+        isolation: isolated (any Actor)? = #isolation, count: Int, replyTimeout: TimeAmount?,
+        wrap: (UnsafeContinuation<T, any Error>) -> PendingRequest.Continuation,
+        enqueue: (PendingRequest) -> Outbox.EnqueueResult
+    ) async throws(RedisError) -> T {
+        let cancellation = AtomicFlag()
         let endpoint = endpointText
         do {
             return try await withTaskCancellationHandler(
                 operation: {
-                    try await withUnsafeThrowingContinuation(isolation: isolation) { (continuation: UnsafeContinuation<RESPValue, any Error>) in
-                        if request.install(continuation) { enqueue() }
+                    try await withUnsafeThrowingContinuation(isolation: isolation) { (continuation: UnsafeContinuation<T, any Error>) in
+                        let request = PendingRequest(
+                            continuation: wrap(continuation), replyCount: count, replyTimeout: replyTimeout, cancellation: cancellation)
+                        guard !cancellation.isSet else {
+                            request.fail(RedisError(.cancelled, "The task was cancelled before the command was sent", endpoint: endpoint).markedNotSent())
+                            return
+                        }
+                        switch enqueue(request) {
+                        case .queued:
+                            break
+                        case .scheduleDrain:
+                            let handler = self.handler
+                            channel.eventLoop.execute { handler.value.drain() }
+                        case .rejected(let error):
+                            request.fail(error)
+                        }
                     }
                 },
-                onCancel: {
-                    request.complete(.failure(RedisError(.cancelled, "The task was cancelled while waiting for the reply", endpoint: endpoint)))
+                onCancel: { [handler, channel] in
+                    cancellation.set()
+                    let id = ObjectIdentifier(cancellation)
+                    channel.eventLoop.execute { handler.value.cancel(id) }
                 },
                 isolation: isolation)
         } catch let error as RedisError {
             throw error
         } catch {
             throw RedisError(.connectionClosed, "\(error)", endpoint: endpoint)
-        }
-    }
-
-    private func enqueue(_ command: RESPCommand, _ request: PendingRequest) {
-        act(on: outbox.enqueue(command, request, endpoint: endpointText), CollectionOfOne(request))
-    }
-
-    /// Schedules the drain the first enqueue after a flush asks for, or fails rejected requests.
-    private func act(on result: Outbox.EnqueueResult, _ requests: some Collection<PendingRequest>) {
-        switch result {
-        case .queued:
-            break
-        case .scheduleDrain:
-            let handler = self.handler
-            channel.eventLoop.execute { handler.value.drain() }
-        case .rejected(let error):
-            for request in requests { request.complete(.failure(error)) }
         }
     }
 
@@ -199,16 +180,12 @@ public final class RedisConnection: Sendable {
     /// Completes when the connection has closed.
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
 
-    /// Closes the connection. With `graceful`, commands already sent get their replies first
-    /// (bounded by the command timeout); queued ones fail with `.shutdown`.
+    /// Closes the connection. With `graceful`, commands already queued get their replies
+    /// first (bounded by the command timeout); later ones fail with `.shutdown`.
     public func close(graceful: Bool = true) async {
-        if graceful {
-            // QUIT-free drain: a PING sent now is answered after everything before it.
-            _ = try? await send(RESPCommand("PING"))
-        }
-        let error = RedisError(.shutdown, "The connection was closed by the client", endpoint: endpointText)
-        for request in outbox.close(error) { request.complete(.failure(error.markedNotSent())) }
-        try? await channel.close()
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.close(graceful: graceful) }
+        try? await channel.closeFuture.get()
     }
 
     // MARK: - Error mapping
@@ -268,11 +245,4 @@ extension TimeAmount {
         let (seconds, atto) = duration.components
         self = .nanoseconds(seconds * 1_000_000_000 + atto / 1_000_000_000)
     }
-}
-
-/// A flag that escaping closures can share.
-final class AtomicFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .relaxed) }
-    var isSet: Bool { value.load(ordering: .relaxed) }
 }
