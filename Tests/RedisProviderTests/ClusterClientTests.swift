@@ -144,7 +144,7 @@ final class Load: Sendable {
     }
 
     @Test(arguments: ClusterServer.available) func pipelineOfAThousandMixedCommandsInOrder(server: ClusterServer) async throws {
-        try await withCluster(server) { client, _ in
+        try await withCluster(server) { client, cluster in
             var commands: [RESPCommand] = []
             for i in 0..<250 {
                 commands.append(RESPCommand("SET", "p:\(i)", i))
@@ -160,7 +160,13 @@ final class Load: Sendable {
                 #expect((try? results[4 * i + 2].get())?.string == "\(i + 1)")
                 guard case .failure(let e) = results[4 * i + 3] else { Issue.record("HGET on a string succeeded"); continue }
                 #expect(e.serverError?.code == "WRONGTYPE")
+                #expect(e.endpoint != nil)
             }
+            // An error reply to one command names the node that sent it too.
+            let single = await redisError { _ = try await client.send("HGET", "p:1", "f") }
+            #expect(single?.serverError?.code == "WRONGTYPE")
+            let owner = try await cluster.node(owningSlot: HashSlot.slot(for: "p:1"))
+            #expect(single?.endpoint == "127.0.0.1:\(owner.port)")
         }
     }
 

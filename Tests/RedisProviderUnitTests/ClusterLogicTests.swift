@@ -747,6 +747,16 @@ struct ClusterLogicRetryTests {
         }
     }
 
+    @Test("one list of retryable error replies, shared by commands and pipelines")
+    func retryableList() {
+        for message in ["MOVED 1 127.0.0.1:7001", "ASK 1 127.0.0.1:7001", "TRYAGAIN Multiple keys", "LOADING loading", "CLUSTERDOWN down", "MASTERDOWN link down", "READONLY You can't write against a read only replica.", "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"] {
+            #expect(CommandRetryState.retries(RESPError(message: message)), "\(message)")
+        }
+        for message in ["WRONGTYPE Operation against a key", "ERR syntax error", "UNBLOCKED client unblocked via CLIENT UNBLOCK", "NOSCRIPT No matching script"] {
+            #expect(!CommandRetryState.retries(RESPError(message: message)), "\(message)")
+        }
+    }
+
     @Test("connection failures past the budget end in .clusterDown naming the last error")
     func transportBudget() throws {
         var s = state(idempotent: true)

@@ -7,13 +7,11 @@ extension RedisClusterClient {
     /// it are followed with the time left of its timeout; a read whose connection died is
     /// sent again to the new owner; a write that may have run fails with `.outcomeUnknown`.
     nonisolated(nonsending) func executeBlocking(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        let reply = try await send(blocking: command, try ClusterRoute(command))
-        if case .error(let e) = reply { throw RedisError.server(e, endpoint: nil) }
-        return reply
+        try await send(blocking: command, try ClusterRoute(command)).checked()
     }
 
     /// `executeBlocking` with a final error reply returned as a value.
-    nonisolated(nonsending) func send(blocking command: RESPCommand, _ route: ClusterRoute) async throws(RedisError) -> RESPValue {
+    nonisolated(nonsending) func send(blocking command: RESPCommand, _ route: ClusterRoute) async throws(RedisError) -> ClusterReply {
         let slot: Int?
         switch route.target {
         case .slot(let s): slot = s

@@ -8,9 +8,8 @@ extension RedisClusterClient {
     func executeSplit(_ route: ClusterRoute, _ parts: [(slot: Int, groups: [Int])]) async throws(RedisError) -> RESPValue {
         let replies = try await concurrently(parts.count) { i async throws(RedisError) in
             let part = parts[i]
-            return try await self.send(route.command(for: part.groups), slot: part.slot, readOnly: route.readOnly, idempotent: route.idempotent)
+            return try await self.send(route.command(for: part.groups), slot: part.slot, readOnly: route.readOnly, idempotent: route.idempotent).checked()
         }
-        for r in replies { if case .error(let e) = r { throw RedisError.server(e, endpoint: nil) } }
         switch route.metadata?.responsePolicy {
         case .aggSum?:
             var total: Int64 = 0
@@ -40,16 +39,19 @@ extension RedisClusterClient {
         let replies = try await concurrently(targets.count) { i async throws(RedisError) in
             try await self.sendPinned(command, to: targets[i], idempotent: route.idempotent)
         }
-        let errors = replies.compactMap { r -> RESPError? in if case .error(let e) = r { return e } else { return nil } }
+        // Each error reply thrown names the node that sent it.
+        let errors = zip(targets, replies).compactMap { target, reply -> RedisError? in
+            if case .error(let e) = reply { return RedisError.server(e, endpoint: target.description) } else { return nil }
+        }
         let successes = replies.filter { if case .error = $0 { return false } else { return true } }
         switch route.metadata?.responsePolicy {
         case .oneSucceeded?:
             if let first = successes.first { return first }
         case .aggSum?, .aggMin?, .aggMax?, .aggLogicalAnd?, .aggLogicalOr?:
-            if let e = errors.first { throw RedisError.server(e, endpoint: nil) }
+            if let e = errors.first { throw e }
             return try Self.aggregate(successes, route.metadata!.responsePolicy!)
         default:
-            if let e = errors.first { throw RedisError.server(e, endpoint: nil) }
+            if let e = errors.first { throw e }
             if route.name == "randomkey" { return successes.first { !$0.isNull } ?? .null }
             if route.metadata?.responsePolicy == .allSucceeded || successes.allSatisfy({ $0 == successes[0] }) {
                 return successes[0]
@@ -60,7 +62,7 @@ extension RedisClusterClient {
             // INFO and the like: each node's reply under its address.
             return .map(zip(targets, replies).map { RESPMapEntry(key: .bulkString(ByteBuffer(string: $0.0.description)), value: $0.1) })
         }
-        throw RedisError.server(errors[0], endpoint: nil)
+        throw errors[0]
     }
 
     /// `agg_sum`, `agg_min`, `agg_max`, `agg_logical_and|or` over integers, element-wise for arrays.

@@ -62,7 +62,7 @@ extension RedisClusterClient {
         do throws(RedisError) {
             let replies = try await pool.node(endpoint).send(pipeline: items.map(\.command))
             for (item, reply) in zip(items, replies) {
-                if case .error(let e) = reply, Self.isClusterRetryable(e) {
+                if case .error(let e) = reply, CommandRetryState.retries(e) {
                     out.append((item.index, await retryAlone(item.command, item.route)))
                 } else if case .error(let e) = reply {
                     out.append((item.index, .failure(RedisError.server(e, endpoint: endpoint.description))))
@@ -88,16 +88,10 @@ extension RedisClusterClient {
     private func retryAlone(_ command: RESPCommand, _ route: ClusterRoute) async -> Result<RESPValue, RedisError> {
         do throws(RedisError) {
             guard case .slot(let slot) = route.target else { return .success(try await execute(command)) }
-            let reply = try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent)
-            if case .error(let e) = reply { return .failure(RedisError.server(e, endpoint: nil)) }
-            return .success(reply)
+            return .success(try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent).checked())
         } catch {
             return .failure(error)
         }
-    }
-
-    static func isClusterRetryable(_ error: RESPError) -> Bool {
-        ["MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "LOADING", "MASTERDOWN"].contains(error.code)
     }
 
     /// Runs `commands` as one MULTI/EXEC transaction on the primary of their slot, on a

@@ -148,3 +148,16 @@ struct ClusterRoute {
         "script|flush", "config|set", "touch", "ping", "echo",
     ]
 }
+
+/// A reply in a cluster, with the node that sent it.
+struct ClusterReply: Sendable {
+    var value: RESPValue
+    /// The node that answered (`nil` when none did: the client made the reply up).
+    var endpoint: RedisEndpoint?
+
+    /// The value; an error reply is thrown as a `.server` error naming the node.
+    func checked() throws(RedisError) -> RESPValue {
+        if case .error(let e) = value { throw RedisError.server(e, endpoint: endpoint?.description) }
+        return value
+    }
+}

@@ -127,7 +127,18 @@ public struct CommandRetryState: Sendable {
         }
     }
 
+    /// The error replies the retry rules act on (every other one is delivered): the one list
+    /// that the command loop and the pipeline both use.
+    static func retries(_ error: RESPError) -> Bool {
+        switch error.code {
+        case "MOVED", "ASK", "TRYAGAIN", "LOADING", "CLUSTERDOWN", "MASTERDOWN", "READONLY": return true
+        case "UNBLOCKED": return error.message.contains("state changed")
+        default: return false
+        }
+    }
+
     private mutating func next(errorReply error: RESPError, now: ContinuousClock.Instant, answeredBy: RedisEndpoint?) -> Action {
+        guard Self.retries(error) else { return .deliver }
         let from = answeredBy ?? RedisEndpoint(host: "", port: 0)
         if let redirect = ClusterRedirect(error, from: from) {
             if redirect.endpoint.host.isEmpty {
@@ -160,7 +171,7 @@ public struct CommandRetryState: Sendable {
             return backoff(now: now, refresh: false, cause: .server(error, endpoint: answeredBy))
         case "CLUSTERDOWN", "MASTERDOWN", "READONLY":
             return backoff(now: now, refresh: true, cause: .server(error, endpoint: answeredBy))
-        case "UNBLOCKED" where error.message.contains("state changed"):
+        case "UNBLOCKED":
             // A blocked command released because its primary became a replica (a failover):
             // it did not run.
             return backoff(now: now, refresh: true, cause: .server(error, endpoint: answeredBy))

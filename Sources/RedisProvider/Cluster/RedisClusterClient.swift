@@ -95,24 +95,22 @@ public final class RedisClusterClient: RedisCommandExecutor {
             return try await executeBlocking(command)
         }
         let route = try ClusterRoute(command)
-        let reply: RESPValue
         switch route.target {
         case .slot(let slot):
-            reply = try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent)
+            return try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent).checked()
         case .anyPrimary:
-            reply = try await send(command, slot: nil, readOnly: route.readOnly, idempotent: route.idempotent)
+            return try await send(command, slot: nil, readOnly: route.readOnly, idempotent: route.idempotent).checked()
         case .split(let parts):
             return try await executeSplit(route, parts)
         case .fanOut(let allNodes):
             return try await executeFanOut(route, allNodes: allNodes)
         }
-        if case .error(let e) = reply { throw RedisError.server(e, endpoint: nil) }
-        return reply
     }
 
     /// Sends `command` to the owner of `slot` (any primary when `nil`), following redirects
-    /// and retrying per the retry policy. Error replies that are final come back as values.
-    nonisolated(nonsending) func send(_ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool) async throws(RedisError) -> RESPValue {
+    /// and retrying per the retry policy. Error replies that are final come back as values,
+    /// with the node that sent them.
+    nonisolated(nonsending) func send(_ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool) async throws(RedisError) -> ClusterReply {
         // The common case: the slot's node has an open connection and answers with a value.
         // It takes one lock and one await, and makes no retry state.
         guard case .picked(let target?, let policy) = pick(slot: slot, readOnly: readOnly),
@@ -123,7 +121,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
         let outcome: CommandRetryState.Outcome
         do {
             let value = try await connection.send(command)
-            if !value.isError { return value }
+            if !value.isError { return ClusterReply(value: value, endpoint: target.endpoint) }
             outcome = .reply(value)
         } catch where error.mayRunOnAnotherConnection {
             // The connection closed as the command arrived: try again as if for the first time.
@@ -148,7 +146,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
     func send(
         _ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool,
         after first: (attempt: Attempt, policy: ClusterRetryPolicy)?, blocking: BlockingCommand? = nil
-    ) async throws(RedisError) -> RESPValue {
+    ) async throws(RedisError) -> ClusterReply {
         let startedAt = ContinuousClock.now
         var retryState: CommandRetryState?
         var redirect: (endpoint: RedisEndpoint, asking: Bool)?
@@ -156,7 +154,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
         while true {
             if let (outcome, endpoint) = last {
                 // A reply that is not an error is delivered whatever the retry rules say.
-                if case .reply(let value) = outcome, !value.isError { return value }
+                if case .reply(let value) = outcome, !value.isError { return ClusterReply(value: value, endpoint: endpoint) }
                 var retry =
                     retryState
                     ?? makeRetryState(first?.policy ?? state.withLock { $0.retryPolicy }, blocking == nil ? startedAt : .now, idempotent)
@@ -168,7 +166,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
                 case .redirect(_, let asking): observer.withLock { $0 }.redirected(asking)
                 case .retry: observer.withLock { $0 }.retried(ClusterObserver.reason(outcome))
                 }
-                if case .deliver = action, case .reply(let value) = outcome { return value }
+                if case .deliver = action, case .reply(let value) = outcome { return ClusterReply(value: value, endpoint: endpoint) }
                 if case .fail(let error) = try await follow(action, redirect: &redirect, slot: slot) { throw error }
             }
             let target: (endpoint: RedisEndpoint, node: RedisNodeClient)
@@ -484,12 +482,12 @@ extension RedisClusterClient {
     /// of being thrown (for tools that print replies, such as `redis-provider call`).
     nonisolated(nonsending) public func send(raw command: RESPCommand) async throws(RedisError) -> RESPValue {
         let route = try ClusterRoute(command)
-        if ConnectionTakeover.of(command) == .blocking { return try await send(blocking: command, route) }
+        if ConnectionTakeover.of(command) == .blocking { return try await send(blocking: command, route).value }
         switch route.target {
         case .slot(let slot):
-            return try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent)
+            return try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent).value
         case .anyPrimary:
-            return try await send(command, slot: nil, readOnly: route.readOnly, idempotent: route.idempotent)
+            return try await send(command, slot: nil, readOnly: route.readOnly, idempotent: route.idempotent).value
         case .split, .fanOut:
             do {
                 return try await execute(command)
