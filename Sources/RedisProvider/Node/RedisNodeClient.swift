@@ -24,32 +24,7 @@ public final class RedisNodeClient: Sendable {
     let sslContext: NIOSSLContext?
     /// The group's loops; connection *i* lives on `loops[i % loops.count]`.
     private let loops: [any EventLoop]
-    private let backoff: ReconnectBackoff
-    private let state: Mutex<State>
-
-    private enum Slot {
-        case idle(failures: Int)
-        case connecting(Task<RedisConnection, any Error>, failures: Int)
-        case ready(RedisConnection)
-        case backingOff(RedisError, until: ContinuousClock.Instant, failures: Int)
-    }
-
-    private struct State {
-        var slots: [Slot]
-        var next = 0
-        var shutdown = false
-        /// Dedicated connections returned in good order, newest last.
-        var idleDedicated: [RedisConnection] = []
-        /// Dedicated connections in use, closed by shutdown so that nobody waits on them for ever.
-        var leasedDedicated: [ObjectIdentifier: RedisConnection] = [:]
-    }
-
-    private enum Step {
-        case use(RedisConnection)
-        case wait(Task<RedisConnection, any Error>)
-        case sleep(until: ContinuousClock.Instant)
-        case fail(RedisError)
-    }
+    private let state: Mutex<NodeStateMachine<RedisConnection, CheckedContinuation<RedisConnection, any Error>>>
 
     /// A client for the node at `endpoint`. Nothing connects until the first command.
     public init(
@@ -62,8 +37,7 @@ public final class RedisNodeClient: Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.sslContext = try configuration.tls?.makeContext()
         self.loops = Array(eventLoopGroup.makeIterator())
-        self.backoff = ReconnectBackoff(base: configuration.reconnectBaseDelay, cap: configuration.reconnectMaxDelay)
-        self.state = Mutex(State(slots: Array(repeating: .idle(failures: 0), count: max(1, configuration.connectionsPerNode))))
+        self.state = Mutex(NodeStateMachine(endpoint: endpoint.description, configuration: configuration))
     }
 
     /// A client sharing an already built TLS context (a cluster's nodes share one).
@@ -76,19 +50,11 @@ public final class RedisNodeClient: Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.sslContext = sslContext
         self.loops = Array(eventLoopGroup.makeIterator())
-        self.backoff = ReconnectBackoff(base: configuration.reconnectBaseDelay, cap: configuration.reconnectMaxDelay)
-        self.state = Mutex(State(slots: Array(repeating: .idle(failures: 0), count: max(1, configuration.connectionsPerNode))))
+        self.state = Mutex(NodeStateMachine(endpoint: endpoint.description, configuration: configuration))
     }
 
     /// How many of this node's shared connections are open now.
-    public var openConnections: Int {
-        state.withLock { s in
-            s.slots.reduce(0) { n, slot in
-                if case .ready(let c) = slot, c.isActive { return n + 1 }
-                return n
-            }
-        }
-    }
+    public var openConnections: Int { state.withLock { $0.readyCount } }
 
     /// Sends a command on a shared connection; error replies come back as `.error` values.
     nonisolated(nonsending) public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
@@ -113,66 +79,77 @@ public final class RedisNodeClient: Sendable {
     }
 
     /// A connection of this node's shared set, connecting (or waiting for a reconnect) first
-    /// when needed.
+    /// when needed. The caller that finds a connection missing opens it; callers arriving
+    /// meanwhile wait for it.
     public func connection() async throws(RedisError) -> RedisConnection {
         let home = homeSlot()
+        var step = state.withLock { $0.connectionRequested(home: home, now: .now) }
         while true {
-            let step: Step = state.withLock { s in
-                if s.shutdown { return .fail(RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description)) }
-                let i = Self.pick(&s, home: home)
-                switch s.slots[i] {
-                case .ready(let c) where c.isActive:
-                    return .use(c)
-                case .ready:
-                    return .wait(startConnecting(&s, slot: i, failures: 0))
-                case .connecting(let task, _):
-                    return .wait(task)
-                case .idle(let failures):
-                    return .wait(startConnecting(&s, slot: i, failures: failures))
-                case .backingOff(let error, let until, let failures):
-                    let now = ContinuousClock.now
-                    if until <= now { return .wait(startConnecting(&s, slot: i, failures: failures)) }
-                    // Wait for the next attempt when it comes before this command would time out.
-                    if !configuration.waitsForReconnect || configuration.commandTimeout.map({ now + $0 < until }) == true {
-                        var e = error
-                        e.message += " (reconnecting in \(Int((until - now).nanoseconds / 1_000_000)) ms)"
-                        return .fail(e)
-                    }
-                    return .sleep(until: until)
-                }
-            }
             switch step {
-            case .use(let c):
-                return c
+            case .use(let c, let slot):
+                if c.isActive { return c }
+                state.withLock { $0.connectionClosed(c, slot: slot) }
             case .fail(let e):
                 throw e
             case .sleep(let until):
                 do { try await Task.sleep(until: until, clock: .continuous) } catch {
                     throw RedisError(.cancelled, "The task was cancelled while waiting to reconnect", endpoint: endpoint.description)
                 }
-            case .wait(let task):
-                return try await task.redisValue(.connectionRefused, endpoint: endpoint.description)
+            case .connect(let slot):
+                return try await connect(slot: slot)
+            case .wait(let slot):
+                if let next = try await park(slot: slot) {
+                    step = next
+                    continue
+                }
             }
+            step = state.withLock { $0.connectionRequested(home: home, now: .now) }
         }
+    }
+
+    /// Waits for another caller to open slot `slot`; a step instead when the slot changed.
+    private func park(slot: Int) async throws(RedisError) -> NodeStateMachine<RedisConnection, CheckedContinuation<RedisConnection, any Error>>.Step? {
+        enum AskAgain: Error { case step(NodeStateMachine<RedisConnection, CheckedContinuation<RedisConnection, any Error>>.Step) }
+        do {
+            let c = try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<RedisConnection, any Error>) in
+                if let step = state.withLock({ $0.park(waiter, slot: slot) }) { waiter.resume(throwing: AskAgain.step(step)) }
+            }
+            return .use(c, slot: slot)
+        } catch AskAgain.step(let step) {
+            return step
+        } catch {
+            throw error as? RedisError ?? RedisError(.connectionRefused, "\(error)", endpoint: endpoint.description)
+        }
+    }
+
+    /// Opens slot `slot`'s connection and hands it to the callers waiting for it.
+    private func connect(slot: Int) async throws(RedisError) -> RedisConnection {
+        let c: RedisConnection
+        do {
+            c = try await RedisConnection.connect(
+                to: endpoint, configuration: configuration, eventLoopGroup: loops[slot % loops.count], sslContext: sslContext)
+        } catch {
+            var generator = SystemRandomNumberGenerator()
+            let now = ContinuousClock.now
+            let waiters = state.withLock { $0.connectFailed(slot: slot, error, now: now, using: &generator) }
+            for waiter in waiters { waiter.resume(throwing: error) }
+            throw error
+        }
+        guard let waiters = state.withLock({ $0.connected(c, slot: slot) }) else {
+            await c.close(graceful: false)
+            throw RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description)
+        }
+        c.closeFuture.whenComplete { [weak self] _ in self?.state.withLock { $0.connectionClosed(c, slot: slot) } }
+        for waiter in waiters { waiter.resume(returning: c) }
+        return c
     }
 
     /// The connection a command takes now when it is open (the common case), without the
     /// suspension point of `connection()`; `nil` when one must be opened or awaited.
     func readyConnection() -> RedisConnection? {
         let home = homeSlot()
-        return state.withLock { s in
-            guard !s.shutdown else { return nil }
-            let i = Self.pick(&s, home: home)
-            if case .ready(let c) = s.slots[i], c.isActive { return c }
-            return nil
-        }
-    }
-
-    /// The connection slot for the next command: the caller's event loop's, else the next in turn.
-    private static func pick(_ s: inout State, home: Int?) -> Int {
-        if let home { return home }
-        defer { s.next &+= 1 }
-        return s.next % s.slots.count
+        guard let c = state.withLock({ $0.readyConnection(home: home) }), c.isActive else { return nil }
+        return c
     }
 
     /// The connection that lives on the event loop the caller runs on, if any (only looked
@@ -182,40 +159,6 @@ public final class RedisNodeClient: Sendable {
             let i = loops.firstIndex(where: { $0 === current }), i < configuration.connectionsPerNode
         else { return nil }
         return i
-    }
-
-    private func startConnecting(_ s: inout State, slot: Int, failures: Int) -> Task<RedisConnection, any Error> {
-        let task = Task { () async throws -> RedisConnection in
-            do {
-                let c = try await RedisConnection.connect(
-                    to: endpoint, configuration: configuration, eventLoopGroup: loops[slot % loops.count], sslContext: sslContext)
-                let stillWanted = state.withLock { s in
-                    guard !s.shutdown else { return false }
-                    s.slots[slot] = .ready(c)
-                    return true
-                }
-                if !stillWanted { await c.close(graceful: false) }
-                c.closeFuture.whenComplete { [weak self] _ in self?.connectionClosed(c, slot: slot) }
-                return c
-            } catch {
-                let error = error as? RedisError ?? RedisError(.connectionRefused, "\(error)", endpoint: endpoint.description)
-                let until = ContinuousClock.now + backoff.delay(attempt: failures + 1)
-                state.withLock { s in
-                    if case .connecting = s.slots[slot] {
-                        s.slots[slot] = .backingOff(error, until: until, failures: failures + 1)
-                    }
-                }
-                throw error
-            }
-        }
-        s.slots[slot] = .connecting(task, failures: failures)
-        return task
-    }
-
-    private func connectionClosed(_ connection: RedisConnection, slot: Int) {
-        state.withLock { s in
-            if case .ready(let c) = s.slots[slot], c === connection { s.slots[slot] = .idle(failures: 0) }
-        }
     }
 
     /// Runs `body` on a connection of its own: for blocking commands, transactions
@@ -267,65 +210,48 @@ public final class RedisNodeClient: Sendable {
     /// An open dedicated connection: an idle one from the pool, else a new one. Failing to
     /// get one means nothing was sent.
     private func leaseDedicated() async throws(RedisError) -> RedisConnection {
-        while let idle = state.withLock({ s in s.idleDedicated.popLast().map { c in s.leasedDedicated[ObjectIdentifier(c)] = c; return c } }) {
-            if idle.isActive { return idle }
-            await giveBack(idle, reusable: false)
+        while true {
+            switch state.withLock({ $0.leaseDedicated() }) {
+            case .fail(let error):
+                throw error
+            case .use(let idle):
+                if idle.isActive { return idle }
+                await giveBack(idle, reusable: false)
+            case .open:
+                let c: RedisConnection
+                do {
+                    c = try await RedisConnection.connect(
+                        to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext)
+                } catch {
+                    throw error.markedNotSent()
+                }
+                guard state.withLock({ $0.openedDedicated(c) }) else {
+                    await c.close(graceful: false)
+                    throw RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description).markedNotSent()
+                }
+                return c
+            }
         }
-        let shutdown = RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description).markedNotSent()
-        if state.withLock({ $0.shutdown }) { throw shutdown }
-        let c: RedisConnection
-        do {
-            c = try await RedisConnection.connect(
-                to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext)
-        } catch {
-            throw error.markedNotSent()
-        }
-        let leased = state.withLock { s in
-            guard !s.shutdown else { return false }
-            s.leasedDedicated[ObjectIdentifier(c)] = c
-            return true
-        }
-        if !leased {
-            await c.close(graceful: false)
-            throw shutdown
-        }
-        return c
     }
 
     /// Returns a dedicated connection to the pool when it is in good order and there is room,
     /// else closes it (closing also ends a command the server is still blocking on).
     private func giveBack(_ connection: RedisConnection, reusable: Bool) async {
         let inGoodOrder = reusable ? await connection.isReusable() : false
-        let kept = state.withLock { s in
-            s.leasedDedicated[ObjectIdentifier(connection)] = nil
-            guard inGoodOrder, !s.shutdown, s.idleDedicated.count < configuration.maxIdleDedicatedConnections else { return false }
-            s.idleDedicated.append(connection)
-            return true
-        }
-        if !kept { await connection.close(graceful: false) }
+        if !state.withLock({ $0.returnedDedicated(connection, reusable: inGoodOrder) }) { await connection.close(graceful: false) }
     }
 
     /// How many dedicated connections wait in the pool.
-    var idleDedicatedConnections: Int { state.withLock { $0.idleDedicated.count } }
+    var idleDedicatedConnections: Int { state.withLock { $0.idleDedicatedCount } }
 
     /// Stops accepting commands; with `graceful`, replies already on their way are awaited.
     public func shutdown(graceful: Bool = true) async {
-        let (slots, dedicated) = state.withLock { s in
-            s.shutdown = true
-            defer { s.idleDedicated = []; s.leasedDedicated = [:] }
-            return (s.slots, s.idleDedicated + s.leasedDedicated.values)
-        }
+        let (shared, dedicated, waiters) = state.withLock { $0.shutdown() }
+        let error = RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description)
+        for waiter in waiters { waiter.resume(throwing: error) }
         // Dedicated connections close at once: a command blocking on one would hold
         // shutdown for as long as its timeout, or for ever.
         for c in dedicated { await c.close(graceful: false) }
-        for slot in slots {
-            switch slot {
-            case .ready(let c): await c.close(graceful: graceful)
-            case .connecting(let task, _):
-                task.cancel()
-                if let c = try? await task.value { await c.close(graceful: graceful) }
-            case .idle, .backingOff: break
-            }
-        }
+        for c in shared { await c.close(graceful: graceful) }
     }
 }
