@@ -169,3 +169,19 @@ func checkCommandsStayOnTheCallersActor(
     // One resumption per command, plus entering and leaving the actor.
     #expect(elsewhere.jobs <= commands + 10, "\(elsewhere.jobs) jobs left the actor for \(commands) commands", sourceLocation: sourceLocation)
 }
+
+/// Runs `body` while `provider.run()` runs beside it (a cluster's background refreshes);
+/// the provider is shut down afterwards.
+func whileRunning<T: Sendable>(_ provider: RedisProvider, _ body: () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+        group.addTask { try await provider.run() }
+        do {
+            let result = try await body()
+            group.cancelAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}

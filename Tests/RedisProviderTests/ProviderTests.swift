@@ -170,74 +170,76 @@ import Tracing
             url: cluster.seedURL, clusterOptions: RedisClusterOptions(refreshInterval: .milliseconds(200)),
             observability: .init(metricsFactory: metrics, tracer: tracer, clientName: "cluster-test"))
         #expect(provider.mode.reason.contains("cluster=true") || provider.mode.reason.contains("nodes"))
-        let events = provider.topologyEvents
+        // run() carries the 200 ms periodic refresh that sees the failover.
+        try await whileRunning(provider) {
+            let events = provider.topologyEvents
 
-        // The same API as standalone: typed commands, multi-key across slots, pipelines.
-        let keys = (0..<200).map { "pk:\($0)" }
-        try await provider.mset(keys.map { (key: $0, value: $0) })
-        #expect(try await provider.mget(keys).map(\.text) == keys)
-        let results = await provider.pipeline(keys.map { RESPCommand("GET", $0) } + [RESPCommand("LPUSH", "pk:1", "x")])
-        #expect(results.prefix(200).map { (try? $0.get())?.string } == keys)
-        if case .failure(let e) = results[200] { #expect(e.serverError?.code == "WRONGTYPE") } else { Issue.record("expected WRONGTYPE") }
-        let crossSlot = await redisError { _ = try await provider.transaction([RESPCommand("SET", "a", "1"), RESPCommand("SET", "b", "2")]) }
-        #expect(crossSlot?.kind == .crossSlot)
-        let exec = try await provider.transaction([RESPCommand("INCR", "{t}a"), RESPCommand("INCR", "{t}b")])
-        #expect(exec == [.integer(1), .integer(1)])
-        var scanned = 0
-        for try await _ in provider.scanKeys(match: "pk:*") { scanned += 1 }
-        #expect(scanned == 200)
+            // The same API as standalone: typed commands, multi-key across slots, pipelines.
+            let keys = (0..<200).map { "pk:\($0)" }
+            try await provider.mset(keys.map { (key: $0, value: $0) })
+            #expect(try await provider.mget(keys).map(\.text) == keys)
+            let results = await provider.pipeline(keys.map { RESPCommand("GET", $0) } + [RESPCommand("LPUSH", "pk:1", "x")])
+            #expect(results.prefix(200).map { (try? $0.get())?.string } == keys)
+            if case .failure(let e) = results[200] { #expect(e.serverError?.code == "WRONGTYPE") } else { Issue.record("expected WRONGTYPE") }
+            let crossSlot = await redisError { _ = try await provider.transaction([RESPCommand("SET", "a", "1"), RESPCommand("SET", "b", "2")]) }
+            #expect(crossSlot?.kind == .crossSlot)
+            let exec = try await provider.transaction([RESPCommand("INCR", "{t}a"), RESPCommand("INCR", "{t}b")])
+            #expect(exec == [.integer(1), .integer(1)])
+            var scanned = 0
+            for try await _ in provider.scanKeys(match: "pk:*") { scanned += 1 }
+            #expect(scanned == 200)
 
-        // Timeouts generous for a loaded machine: a slow PING would count as a node down.
-        let healthy = await provider.health(timeout: .seconds(10))
-        #expect(healthy.status == .healthy, "\(healthy.problems)")
-        #expect(healthy.coveredSlots == 16384)
-        #expect(healthy.clusterState == "ok")
-        #expect(healthy.nodes.filter { $0.role == "primary" }.count == 3)
-        #expect(healthy.nodes.filter { $0.role == "replica" }.count == 3)
+            // Timeouts generous for a loaded machine: a slow PING would count as a node down.
+            let healthy = await provider.health(timeout: .seconds(10))
+            #expect(healthy.status == .healthy, "\(healthy.problems)")
+            #expect(healthy.coveredSlots == 16384)
+            #expect(healthy.clusterState == "ok")
+            #expect(healthy.nodes.filter { $0.role == "primary" }.count == 3)
+            #expect(healthy.nodes.filter { $0.role == "replica" }.count == 3)
 
-        // A slot moved behind the client's back: MOVED is followed and counted. A second
-        // provider without periodic refresh sees it, so the first one's 200 ms refresh
-        // cannot learn the new owner before the GET and leave nothing to redirect.
-        let unrefreshed = try RedisProvider(
-            url: cluster.seedURL, clusterOptions: RedisClusterOptions(refreshInterval: nil),
-            observability: .init(metricsFactory: metrics, clientName: "moved-test"))
-        #expect(try await unrefreshed.get("pk:7").text == "pk:7")
-        let slot = HashSlot.slot(for: "pk:7")
-        let owner = try await cluster.node(owningSlot: slot)
-        let target = try #require(try await cluster.primaries().first { $0.port != owner.port })
-        try await cluster.migrate(slots: [slot], to: target)
-        #expect(try await unrefreshed.get("pk:7").text == "pk:7")
-        #expect(metrics.counterTotal(label: RedisMetricNames.redirects, dimensions: [("redis.client", "moved-test"), ("kind", "moved")]) >= 1)
-        await unrefreshed.shutdown()
-        #expect(try await provider.get("pk:7").text == "pk:7")
-        let client = ("redis.client", "cluster-test")
+            // A slot moved behind the client's back: MOVED is followed and counted. A second
+            // provider without periodic refresh sees it, so the first one's 200 ms refresh
+            // cannot learn the new owner before the GET and leave nothing to redirect.
+            let unrefreshed = try RedisProvider(
+                url: cluster.seedURL, clusterOptions: RedisClusterOptions(refreshInterval: nil),
+                observability: .init(metricsFactory: metrics, clientName: "moved-test"))
+            #expect(try await unrefreshed.get("pk:7").text == "pk:7")
+            let slot = HashSlot.slot(for: "pk:7")
+            let owner = try await cluster.node(owningSlot: slot)
+            let target = try #require(try await cluster.primaries().first { $0.port != owner.port })
+            try await cluster.migrate(slots: [slot], to: target)
+            #expect(try await unrefreshed.get("pk:7").text == "pk:7")
+            #expect(metrics.counterTotal(label: RedisMetricNames.redirects, dimensions: [("redis.client", "moved-test"), ("kind", "moved")]) >= 1)
+            await unrefreshed.shutdown()
+            #expect(try await provider.get("pk:7").text == "pk:7")
+            let client = ("redis.client", "cluster-test")
 
-        // A killed primary: health says so until its replica takes over; the event stream
-        // reports the failover and the metrics count it.
-        let victim = try await cluster.node(owningSlot: HashSlot.slot(for: "pk:1"))
-        cluster.kill(victim)
-        let during = await provider.health(timeout: .milliseconds(500))
-        #expect(during.status == .unhealthy || during.status == .degraded, "\(during.status)")
-        #expect(during.nodes.contains { !$0.reachable })
-        _ = try await cluster.waitForFailover(of: victim)
-        var sawFailover = false
-        for await event in events {
-            if case .failover(let from, _, let slots) = event {
-                #expect(from.port == victim.port)
-                #expect(slots > 0)
-                sawFailover = true
-                break
+            // A killed primary: health says so until its replica takes over; the event stream
+            // reports the failover and the metrics count it.
+            let victim = try await cluster.node(owningSlot: HashSlot.slot(for: "pk:1"))
+            cluster.kill(victim)
+            let during = await provider.health(timeout: .milliseconds(500))
+            #expect(during.status == .unhealthy || during.status == .degraded, "\(during.status)")
+            #expect(during.nodes.contains { !$0.reachable })
+            _ = try await cluster.waitForFailover(of: victim)
+            var sawFailover = false
+            for await event in events {
+                if case .failover(let from, _, let slots) = event {
+                    #expect(from.port == victim.port)
+                    #expect(slots > 0)
+                    sawFailover = true
+                    break
+                }
             }
+            #expect(sawFailover)
+            #expect(metrics.counterTotal(label: RedisMetricNames.failovers, dimensions: [client]) >= 1)
+            #expect(metrics.counterTotal(label: RedisMetricNames.topologyRefreshes, dimensions: [client, ("outcome", "ok")]) >= 2)
+            #expect(try await provider.get("pk:1").text == "pk:1")
+            let after = await provider.health(timeout: .seconds(10))
+            #expect(after.isReady, "\(after.problems)")
+            #expect(after.coveredSlots == 16384)
+            #expect(tracer.finishedSpans.contains { $0.operationName == "PIPELINE" && $0.attributes["db.operation.batch.size"]?.toSpanAttribute() == 201 })
         }
-        #expect(sawFailover)
-        #expect(metrics.counterTotal(label: RedisMetricNames.failovers, dimensions: [client]) >= 1)
-        #expect(metrics.counterTotal(label: RedisMetricNames.topologyRefreshes, dimensions: [client, ("outcome", "ok")]) >= 2)
-        #expect(try await provider.get("pk:1").text == "pk:1")
-        let after = await provider.health(timeout: .seconds(10))
-        #expect(after.isReady, "\(after.problems)")
-        #expect(after.coveredSlots == 16384)
-        #expect(tracer.finishedSpans.contains { $0.operationName == "PIPELINE" && $0.attributes["db.operation.batch.size"]?.toSpanAttribute() == 201 })
-        await provider.shutdown()
     }
 
     @Test func topologyDiffNamesFailoversMovesAndNodes() throws {

@@ -22,33 +22,34 @@ import Testing
             observability: .init(metricsFactory: metrics, tracer: nil, clientName: "events-test"))
         let events = EventRecorder(provider.topologyEvents)
         defer { events.stop() }
-
-        // 200 slots of one primary, with a key in 7 of them that the provider reads after the
-        // move: each read is redirected and patches its slot before any refresh compares.
-        let source = try await cluster.node(owningSlot: 0)
-        let target = try #require(try await cluster.primaries().first { $0.port != source.port })
-        let slots = Array(0..<200)
-        var keys: [String] = []
-        var n = 0
-        while keys.count < 7 {
-            let key = "moved:\(n)"
-            if HashSlot.slot(for: key) < 200, !keys.contains(where: { HashSlot.slot(for: $0) == HashSlot.slot(for: key) }) {
-                keys.append(key)
+        // run() carries out the refreshes MOVED replies ask for.
+        try await whileRunning(provider) {
+            // 200 slots of one primary, with a key in 7 of them that the provider reads after the
+            // move: each read is redirected and patches its slot before any refresh compares.
+            let source = try await cluster.node(owningSlot: 0)
+            let target = try #require(try await cluster.primaries().first { $0.port != source.port })
+            let slots = Array(0..<200)
+            var keys: [String] = []
+            var n = 0
+            while keys.count < 7 {
+                let key = "moved:\(n)"
+                if HashSlot.slot(for: key) < 200, !keys.contains(where: { HashSlot.slot(for: $0) == HashSlot.slot(for: key) }) {
+                    keys.append(key)
+                }
+                n += 1
             }
-            n += 1
-        }
-        for key in keys { try await provider.set(key, key) }
-        #expect(try await events.first { if case .discovered = $0 { true } else { false } } != nil)
+            for key in keys { try await provider.set(key, key) }
+            #expect(try await events.first { if case .discovered = $0 { true } else { false } } != nil)
 
-        try await cluster.migrate(slots: slots, to: target)
-        for key in keys { #expect(try await provider.get(key).text == key) }
-        let sourceEndpoint = cluster.announcedEndpoint(of: source)
-        let targetEndpoint = cluster.announcedEndpoint(of: target)
-        let moved = try await events.first { if case .slotsMoved = $0 { true } else { false } }
-        #expect(moved == .slotsMoved(count: 200, from: sourceEndpoint, to: targetEndpoint), "\(events.all)")
-        #expect(
-            metrics.counterTotal(label: RedisMetricNames.topologyRefreshes, dimensions: [("redis.client", "events-test"), ("outcome", "ok")]) >= 2)
-        await provider.shutdown()
+            try await cluster.migrate(slots: slots, to: target)
+            for key in keys { #expect(try await provider.get(key).text == key) }
+            let sourceEndpoint = cluster.announcedEndpoint(of: source)
+            let targetEndpoint = cluster.announcedEndpoint(of: target)
+            let moved = try await events.first { if case .slotsMoved = $0 { true } else { false } }
+            #expect(moved == .slotsMoved(count: 200, from: sourceEndpoint, to: targetEndpoint), "\(events.all)")
+            #expect(
+                metrics.counterTotal(label: RedisMetricNames.topologyRefreshes, dimensions: [("redis.client", "events-test"), ("outcome", "ok")]) >= 2)
+        }
     }
 }
 

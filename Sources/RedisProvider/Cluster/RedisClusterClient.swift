@@ -22,21 +22,24 @@ public final class RedisClusterClient: RedisCommandExecutor {
     public let seeds: [RedisEndpoint]
     let options: RedisClusterOptions
     let pool: ClusterNodePool
-    private let discovery: ClusterDiscovery
-    private let state: Mutex<State>
+    let discovery: ClusterDiscovery
+    let state: Mutex<State>
     private let jitterSeeds = Atomic<UInt64>(UInt64.random(in: .min ... .max))
     /// Told about redirects, retries and topology changes (the provider's telemetry).
-    private let observer = Mutex(ClusterObserver())
+    let observer = Mutex(ClusterObserver())
+    /// Refreshes asked for by MOVED replies, carried out by ``run()`` (a burst coalesces).
+    let refreshRequests: AsyncStream<Void>
+    let refreshRequester: AsyncStream<Void>.Continuation
+    let running = Atomic<Bool>(false)
 
-    private struct State {
+    struct State {
         /// The routing table: the last published map with MOVED patches applied since.
         var slotMap: SlotMap?
         /// The map as the last discovery published it, before any MOVED patch: what the next
         /// discovery compares against, so that topology events describe every change in the
         /// cluster, whether a MOVED reply or a refresh learned of it first.
         var published: SlotMap?
-        var refresh: Task<SlotMap, any Error>?
-        var lastRefresh: ContinuousClock.Instant?
+        var refresh: TopologyRefreshGate<CheckedContinuation<SlotMap, any Error>>
         var retryPolicy: ClusterRetryPolicy
         var retryPolicySized = false
         var rotation = 0
@@ -46,7 +49,6 @@ public final class RedisClusterClient: RedisCommandExecutor {
         /// Each route's primary with its client, by the map's route index, filled as commands
         /// find them: a command for a primary gets its node by array reads, hashing nothing.
         var primaryOfRoute: [(endpoint: RedisEndpoint, node: RedisNodeClient)?] = []
-        var background: Task<Void, Never>?
         var isShutdown = false
     }
 
@@ -67,8 +69,11 @@ public final class RedisClusterClient: RedisCommandExecutor {
         self.options = options
         self.pool = try ClusterNodePool(configuration: configuration, options: options, eventLoopGroup: eventLoopGroup)
         self.discovery = ClusterDiscovery(pool: pool)
-        self.state = Mutex(State(retryPolicy: options.retryPolicy ?? ClusterRetryPolicy()))
-        if let interval = options.refreshInterval { startBackgroundRefresh(every: interval) }
+        self.state = Mutex(
+            State(
+                refresh: TopologyRefreshGate(minimumInterval: options.minimumRefreshInterval),
+                retryPolicy: options.retryPolicy ?? ClusterRetryPolicy()))
+        (refreshRequests, refreshRequester) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// A client configured by a URL: its nodes are the seeds, its credentials and options apply.
@@ -348,110 +353,6 @@ public final class RedisClusterClient: RedisCommandExecutor {
         return try await refresh(force: true)
     }
 
-    // MARK: - Topology
-
-    /// Discovers the topology again. Concurrent callers share one refresh; without `force`,
-    /// a refresh within `minimumRefreshInterval` of the last one is skipped.
-    @discardableResult
-    public func refresh(force: Bool = true) async throws(RedisError) -> SlotMap {
-        enum Step { case use(SlotMap), wait(Task<SlotMap, any Error>) }
-        let step: Step = try state.withLock { s throws(RedisError) in
-            if s.isShutdown { throw RedisError(.shutdown, "The cluster client was shut down") }
-            if let task = s.refresh { return .wait(task) }
-            if !force, let map = s.slotMap, let last = s.lastRefresh, ContinuousClock.now - last < options.minimumRefreshInterval {
-                return .use(map)
-            }
-            let task = Task { try await self.discover() }
-            s.refresh = task
-            return .wait(task)
-        }
-        switch step {
-        case .use(let map):
-            return map
-        case .wait(let task):
-            do {
-                return try await task.redisValue(.connectionRefused)
-            } catch {
-                if error.kind != .shutdown { observer.withLock { $0 }.refreshFailed(error) }
-                throw error
-            }
-        }
-    }
-
-    /// One discovery: ask known nodes (or the seeds, resolved again when every known node is
-    /// lost), take the majority view, connect to new primaries, then publish the new map.
-    private func discover() async throws -> SlotMap {
-        defer { state.withLock { $0.refresh = nil; $0.lastRefresh = .now } }
-        let known = state.withLock { $0.slotMap.map { Array($0.endpoints) } } ?? []
-        var view: ClusterTopology
-        do {
-            guard !known.isEmpty else { throw RedisError(.connectionRefused, "no known nodes") }
-            view = try await discovery.majorityView(of: known.shuffled(), quorum: options.topologyQuorum)
-        } catch let error as RedisError where error.kind == .invalidConfiguration {
-            throw error
-        } catch {
-            let resolved = await SeedResolver.resolve(seeds)
-            do throws(RedisError) {
-                view = try await discovery.majorityView(of: resolved, quorum: options.topologyQuorum)
-            } catch {
-                var e = error
-                e.message = "Cannot reach any node of the cluster (seeds: \(seeds.map(\.description).joined(separator: ", "))): \(error.message)"
-                throw e
-            }
-        }
-        if options.retryPolicy == nil, !state.withLock({ $0.retryPolicySized }),
-            let primary = view.primaries.first, let timeout = await discovery.nodeTimeout(from: primary.endpoint)
-        {
-            state.withLock {
-                $0.retryPolicy = ClusterRetryPolicy.sized(forNodeTimeout: timeout)
-                $0.retryPolicySized = true
-            }
-        }
-        let map = SlotMap(view)
-        let previous = state.withLock { $0.published }
-        // Make before break: connections to the primaries open before the map is published.
-        await withTaskGroup(of: Void.self) { group in
-            for endpoint in map.primaries {
-                group.addTask { _ = try? await self.pool.node(endpoint).connection() }
-            }
-        }
-        if options.readPolicy == .lowestLatency { await measureLatencies(map) }
-        state.withLock {
-            $0.slotMap = map
-            $0.published = map
-            $0.nodes = [:]
-            $0.primaryOfRoute = []
-        }
-        await pool.retain(only: map.endpoints, keeping: Set(seeds))
-        observer.withLock { $0 }.topologyChanged(previous, map)
-        return map
-    }
-
-    private func measureLatencies(_ map: SlotMap) async {
-        var measured: [RedisEndpoint: Duration] = [:]
-        for endpoint in map.endpoints {
-            let start = ContinuousClock.now
-            if (try? await pool.node(endpoint).send(RESPCommand("PING"))) != nil { measured[endpoint] = .now - start }
-        }
-        state.withLock { $0.latencies = measured }
-    }
-
-    /// Refreshes in the background (throttled) after a MOVED.
-    func scheduleRefresh() {
-        Task { _ = try? await self.refresh(force: false) }
-    }
-
-    private func startBackgroundRefresh(every interval: Duration) {
-        let task = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard let self, !Task.isCancelled else { return }
-                if self.state.withLock({ $0.slotMap }) != nil { _ = try? await self.refresh(force: true) }
-            }
-        }
-        state.withLock { $0.background = task }
-    }
-
     /// Installs the telemetry hooks (one observer; a later call replaces it).
     func observe(_ hooks: ClusterObserver) {
         observer.withLock { $0 = hooks }
@@ -460,20 +361,12 @@ public final class RedisClusterClient: RedisCommandExecutor {
     /// The nodes the client holds clients for, and their open connections.
     var connectionCounts: (nodes: Int, connections: Int) { pool.connectionCounts }
 
-    /// Stops background refreshes and closes every connection; replies already on their way
-    /// are awaited first.
+    /// Ends ``run()`` and closes every connection; replies already on their way are awaited
+    /// first.
     public func shutdown() async {
-        let (background, refresh) = state.withLock { s in
-            s.isShutdown = true
-            return (s.background, s.refresh)
-        }
-        background?.cancel()
-        refresh?.cancel()
+        state.withLock { $0.isShutdown = true }
+        refreshRequester.finish()
         await pool.shutdown()
-    }
-
-    deinit {
-        state.withLock { $0.background?.cancel() }
     }
 }
 

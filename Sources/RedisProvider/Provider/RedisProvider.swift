@@ -23,7 +23,8 @@ import Tracing
 ///
 /// It is a swift-service-lifecycle `Service`: add it to a `ServiceGroup` and it shuts down
 /// gracefully with the app, or call ``run()`` in a task group and cancel it. Without
-/// ``run()`` it works the same; call ``shutdown()`` when done.
+/// ``run()`` commands work the same, but a cluster's topology is then refreshed only when a
+/// command needs it (no periodic refresh, none after a MOVED); call ``shutdown()`` when done.
 public final class RedisProvider: RedisCommandExecutor, Service {
     /// The client underneath.
     public enum Backend: Sendable {
@@ -302,11 +303,15 @@ public final class RedisProvider: RedisCommandExecutor, Service {
 
     // MARK: - Lifecycle
 
-    /// Runs until the service group shuts down gracefully or the task is cancelled, sampling
-    /// connection counts for the metrics meanwhile; then shuts the provider down, letting
-    /// replies already on their way arrive.
+    /// Runs until the service group shuts down gracefully or the task is cancelled: the
+    /// cluster client's background work (periodic topology refresh, the refreshes MOVED
+    /// replies ask for) and the metrics' connection counts. Then shuts the provider down,
+    /// letting replies already on their way arrive.
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
+            if case .cluster(let cluster) = backend {
+                group.addTask { await cluster.run() }
+            }
             group.addTask { [instruments, backend] in
                 while !Task.isCancelled {
                     let counts = Self.connectionCounts(backend)

@@ -1,0 +1,148 @@
+import NIOCore
+import RESP
+
+extension RedisClusterClient {
+    /// Discovers the topology again. Concurrent callers share one discovery, run by the first
+    /// of them; without `force`, a refresh within `minimumRefreshInterval` of the last one is
+    /// skipped.
+    @discardableResult
+    public func refresh(force: Bool = true) async throws(RedisError) -> SlotMap {
+        while true {
+            let now = ContinuousClock.now
+            let decision = try state.withLock { s throws(RedisError) in
+                if s.isShutdown { throw RedisError(.shutdown, "The cluster client was shut down") }
+                return (s.refresh.requested(force: force, haveMap: s.slotMap != nil, now: now), s.slotMap)
+            }
+            switch decision {
+            case (.useCurrent, let map?):
+                return map
+            case (.useCurrent, nil), (.discover, _):
+                return try await discoverAndTell()
+            case (.wait, _):
+                if let map = try await waitForRefresh() { return map }
+            }
+        }
+    }
+
+    /// Runs one discovery and gives its outcome to the callers that waited for it. A caller
+    /// cancelled meanwhile ends the discovery; its waiters then ask again.
+    private func discoverAndTell() async throws(RedisError) -> SlotMap {
+        let result: Result<SlotMap, RedisError>
+        do { result = .success(try await discover()) } catch { result = .failure(error) }
+        let waiters = state.withLock { $0.refresh.finished(now: .now) }
+        switch result {
+        case .success(let map):
+            for waiter in waiters { waiter.resume(returning: map) }
+            return map
+        case .failure(let error):
+            let cancelled = error.kind == .cancelled || Task.isCancelled
+            for waiter in waiters { waiter.resume(throwing: cancelled ? AskAgain() : error) }
+            if error.kind != .shutdown { observer.withLock { $0 }.refreshFailed(error) }
+            throw error
+        }
+    }
+
+    private struct AskAgain: Error {}
+
+    /// Waits for the discovery another caller runs; `nil` when it ended without an answer for
+    /// this caller (it finished meanwhile, or its caller was cancelled): ask again.
+    private func waitForRefresh() async throws(RedisError) -> SlotMap? {
+        do {
+            return try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<SlotMap, any Error>) in
+                if !state.withLock({ $0.refresh.park(waiter) }) { waiter.resume(throwing: AskAgain()) }
+            }
+        } catch is AskAgain {
+            return nil
+        } catch {
+            throw error as? RedisError ?? RedisError(.connectionRefused, "\(error)")
+        }
+    }
+
+    /// One discovery: ask known nodes (or the seeds, resolved again when every known node is
+    /// lost), take the majority view, connect to new primaries, then publish the new map.
+    private func discover() async throws(RedisError) -> SlotMap {
+        let known = state.withLock { $0.slotMap.map { Array($0.endpoints) } } ?? []
+        var view: ClusterTopology
+        do {
+            guard !known.isEmpty else { throw RedisError(.connectionRefused, "no known nodes") }
+            view = try await discovery.majorityView(of: known.shuffled(), quorum: options.topologyQuorum)
+        } catch let error as RedisError where error.kind == .invalidConfiguration {
+            throw error
+        } catch {
+            let resolved = await SeedResolver.resolve(seeds)
+            do throws(RedisError) {
+                view = try await discovery.majorityView(of: resolved, quorum: options.topologyQuorum)
+            } catch {
+                var e = error
+                e.message = "Cannot reach any node of the cluster (seeds: \(seeds.map(\.description).joined(separator: ", "))): \(error.message)"
+                throw e
+            }
+        }
+        if options.retryPolicy == nil, !state.withLock({ $0.retryPolicySized }),
+            let primary = view.primaries.first, let timeout = await discovery.nodeTimeout(from: primary.endpoint)
+        {
+            state.withLock {
+                $0.retryPolicy = ClusterRetryPolicy.sized(forNodeTimeout: timeout)
+                $0.retryPolicySized = true
+            }
+        }
+        let map = SlotMap(view)
+        let previous = state.withLock { $0.published }
+        // Make before break: connections to the primaries open before the map is published.
+        await withTaskGroup(of: Void.self) { group in
+            for endpoint in map.primaries {
+                group.addTask { _ = try? await self.pool.node(endpoint).connection() }
+            }
+        }
+        if options.readPolicy == .lowestLatency { await measureLatencies(map) }
+        state.withLock {
+            $0.slotMap = map
+            $0.published = map
+            $0.nodes = [:]
+            $0.primaryOfRoute = []
+        }
+        await pool.retain(only: map.endpoints, keeping: Set(seeds))
+        observer.withLock { $0 }.topologyChanged(previous, map)
+        return map
+    }
+
+    private func measureLatencies(_ map: SlotMap) async {
+        var measured: [RedisEndpoint: Duration] = [:]
+        for endpoint in map.endpoints {
+            let start = ContinuousClock.now
+            if (try? await pool.node(endpoint).send(RESPCommand("PING"))) != nil { measured[endpoint] = .now - start }
+        }
+        state.withLock { $0.latencies = measured }
+    }
+
+    /// Asks ``run()`` for a refresh (throttled) after a MOVED.
+    func scheduleRefresh() {
+        refreshRequester.yield()
+    }
+
+    /// Runs the client's background work until the task is cancelled or the client shut down:
+    /// the periodic topology refresh (`refreshInterval`) and the refreshes that MOVED replies
+    /// ask for. Commands work without it, and a command that needs the topology refreshes it
+    /// itself; without it, the map is only refreshed when a command needs it. Call it once
+    /// (``RedisProvider/run()`` does).
+    public func run() async {
+        guard running.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        defer { running.store(false, ordering: .relaxed) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in self.refreshRequests { _ = try? await self.refresh(force: false) }
+            }
+            if let interval = options.refreshInterval {
+                group.addTask {
+                    while true {
+                        do { try await Task.sleep(for: interval) } catch { return }
+                        if self.state.withLock({ $0.slotMap }) != nil { _ = try? await self.refresh(force: true) }
+                    }
+                }
+            }
+            // The requests end at shutdown (or cancellation): stop the periodic refresh too.
+            _ = await group.next()
+            group.cancelAll()
+        }
+    }
+}
