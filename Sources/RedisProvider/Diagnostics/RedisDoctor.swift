@@ -58,8 +58,12 @@ public struct RedisDoctor: Sendable {
             connection = await checkNetworkThenConnect(url, deadline: deadline, recorder)
         }
         guard let connection else { return }
-        defer { Task { await connection.close(graceful: false) } }
+        await examine(url, on: connection, deadline: deadline, recorder)
+        await connection.close(graceful: false)
+    }
 
+    /// The checks that run on the connection the walk opened.
+    private func examine(_ url: RedisURL, on connection: RedisConnection, deadline: ContinuousClock.Instant, _ recorder: Recorder) async {
         recorder.begin("PING")
         let (pong, pingTime) = await DiagnosisProbes.send(RESPCommand("PING"), on: connection)
         recorder.add(DiagnosisRules.pingStep(pong.map { $0.string ?? "\($0)" }, duration: pingTime))

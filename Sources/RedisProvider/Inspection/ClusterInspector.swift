@@ -117,7 +117,12 @@ public enum ClusterInspector {
         } catch {
             return Answer(view: ClusterNodeView(askedAddress: address, nodes: nil, error: error.message))
         }
-        defer { Task { await connection.close(graceful: false) } }
+        let answer = await query(connection, address)
+        await connection.close(graceful: false)
+        return answer
+    }
+
+    private static func query(_ connection: RedisConnection, _ address: String) async -> Answer {
         do {
             async let nodesReply = connection.send(RESPCommand("CLUSTER", "NODES"))
             async let infoReply = connection.send(RESPCommand("CLUSTER", "INFO"))
