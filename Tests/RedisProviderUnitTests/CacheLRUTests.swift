@@ -273,6 +273,7 @@ extension CacheHelperTests {
             return ByteBuffer(string: "v")
         }
         let first = Task { try await flights.run("k", work) }
+        await Self.waitForWaiters(flights, "k", 1)  // first runs the computation
         let second = Task { try await flights.run("k", work) }
         await Self.waitForWaiters(flights, "k", 2)
         second.cancel()
@@ -280,6 +281,25 @@ extension CacheHelperTests {
         #expect(flights.waiterCount(for: "k") == 1)
         release.continuation.yield()
         #expect(try await first.value == ByteBuffer(string: "v"))
+    }
+
+    @Test func whenTheComputingCallerIsCancelledAWaiterComputesAgain() async throws {
+        let flights = CacheSingleFlight()
+        let runs = Collector<Int>()
+        let leader = Task {
+            try await flights.run("k") {
+                runs.append(1)
+                try await Task.sleep(for: .seconds(60))
+                return ByteBuffer(string: "never")
+            }
+        }
+        await Self.waitForWaiters(flights, "k", 1)
+        let waiter = Task { try await flights.run("k") { runs.append(2); return ByteBuffer(string: "again") } }
+        await Self.waitForWaiters(flights, "k", 2)
+        leader.cancel()
+        await #expect(throws: CancellationError.self) { try await leader.value }
+        #expect(try await waiter.value == ByteBuffer(string: "again"))
+        #expect(runs.all == [1, 2])
     }
 
     @Test func theComputationIsCancelledWhenEveryCallerHasGone() async throws {

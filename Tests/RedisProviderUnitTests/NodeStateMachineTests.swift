@@ -43,6 +43,19 @@ import Testing
         #expect(m.readyCount == 1)
     }
 
+    @Test func aCancelledWaiterLeavesAndTheOthersStillGetTheConnection() {
+        var m = Self.machine()
+        guard case .connect(let slot) = m.connectionRequested(home: nil, now: Self.t0) else { return }
+        _ = m.park(1, slot: slot)
+        _ = m.park(2, slot: slot)
+        let removed = m.removeWaiter(slot: slot) { $0 == 1 }
+        #expect(removed == 1)
+        let again = m.removeWaiter(slot: slot) { $0 == 1 }
+        #expect(again == nil)
+        let told = m.connected(Connection(), slot: slot)
+        #expect(told == [2])
+    }
+
     @Test func aFailedConnectBacksOffWithFullJitterThatGrowsToTheCap() throws {
         var m = Self.machine(waitsForReconnect: false)
         var random = SplitMix64(seed: 7)

@@ -32,11 +32,11 @@ extension RedisClusterClient {
         let waiters = state.withLock { $0.refresh.finished(now: .now) }
         switch result {
         case .success(let map):
-            for waiter in waiters { waiter.resume(returning: map) }
+            for waiter in waiters { waiter.continuation.resume(returning: map) }
             return map
         case .failure(let error):
             let cancelled = error.kind == .cancelled || Task.isCancelled
-            for waiter in waiters { waiter.resume(throwing: cancelled ? AskAgain() : error) }
+            for waiter in waiters { waiter.continuation.resume(throwing: cancelled ? AskAgain() : error) }
             if error.kind != .shutdown { observer.withLock { $0 }.refreshFailed(error) }
             throw error
         }
@@ -45,11 +45,26 @@ extension RedisClusterClient {
     private struct AskAgain: Error {}
 
     /// Waits for the discovery another caller runs; `nil` when it ended without an answer for
-    /// this caller (it finished meanwhile, or its caller was cancelled): ask again.
+    /// this caller (it finished meanwhile, or its caller was cancelled): ask again. A
+    /// cancelled caller stops waiting at once.
     private func waitForRefresh() async throws(RedisError) -> SlotMap? {
+        let id = waiterIDs.wrappingAdd(1, ordering: .relaxed).newValue
+        let cancelled = RedisError(.cancelled, "The task was cancelled while waiting for the cluster topology")
         do {
-            return try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<SlotMap, any Error>) in
-                if !state.withLock({ $0.refresh.park(waiter) }) { waiter.resume(throwing: AskAgain()) }
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SlotMap, any Error>) in
+                    let parked = state.withLock { s -> Bool? in
+                        if Task.isCancelled { return nil }
+                        return s.refresh.park(RefreshWaiter(id: id, continuation: continuation))
+                    }
+                    switch parked {
+                    case true?: break
+                    case false?: continuation.resume(throwing: AskAgain())
+                    case nil: continuation.resume(throwing: cancelled)
+                    }
+                }
+            } onCancel: {
+                state.withLock { $0.refresh.removeWaiter { $0.id == id } }?.continuation.resume(throwing: cancelled)
             }
         } catch is AskAgain {
             return nil

@@ -31,6 +31,13 @@ public final class RedisClusterClient: RedisCommandExecutor {
     let refreshRequests: AsyncStream<Void>
     let refreshRequester: AsyncStream<Void>.Continuation
     let running = Atomic<Bool>(false)
+    let waiterIDs = Atomic<UInt64>(0)
+
+    /// A caller waiting for the discovery another one runs.
+    struct RefreshWaiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<SlotMap, any Error>
+    }
 
     struct State {
         /// The routing table: the last published map with MOVED patches applied since.
@@ -39,7 +46,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
         /// discovery compares against, so that topology events describe every change in the
         /// cluster, whether a MOVED reply or a refresh learned of it first.
         var published: SlotMap?
-        var refresh: TopologyRefreshGate<CheckedContinuation<SlotMap, any Error>>
+        var refresh: TopologyRefreshGate<RefreshWaiter>
         var retryPolicy: ClusterRetryPolicy
         var retryPolicySized = false
         var rotation = 0

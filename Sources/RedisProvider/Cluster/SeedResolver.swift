@@ -12,7 +12,7 @@ enum SeedResolver {
         var result: [RedisEndpoint] = []
         for seed in seeds {
             let host = seed.host
-            let found = (try? await NIOThreadPool.singleton.runIfActive { Self.addresses(of: host) }) ?? []
+            let found = (try? await NIOThreadPool.run { Self.addresses(of: host) }) ?? []
             if found.isEmpty {
                 result.append(seed)  // let connecting report the DNS error with its hint
             } else {

@@ -39,6 +39,12 @@ struct TopologyRefreshGate<Waiter> {
         return true
     }
 
+    /// A waiting caller was cancelled: takes its waiter out (`nil` when it was already told).
+    mutating func removeWaiter(where matches: (Waiter) -> Bool) -> Waiter? {
+        guard let i = waiters?.firstIndex(where: matches) else { return nil }
+        return waiters!.remove(at: i)
+    }
+
     /// The discovery ended (with a map or not) at `now`: the waiters to tell.
     mutating func finished(now: ContinuousClock.Instant) -> [Waiter] {
         defer { waiters = nil }

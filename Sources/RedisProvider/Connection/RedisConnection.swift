@@ -66,7 +66,12 @@ public final class RedisConnection: Sendable {
             }
         let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
+            channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port)
+                .valueOrCancellation { $0.close(promise: nil) }
+        } catch is CancellationError {
+            let cancelled = RedisError(.cancelled, "The task was cancelled while connecting", endpoint: endpointText).markedNotSent()
+            handshake.fail(cancelled)
+            throw cancelled
         } catch {
             let mapped = mapConnectError(error, endpoint: endpoint, configuration: configuration)
             handshake.fail(mapped)
@@ -75,12 +80,20 @@ public final class RedisConnection: Sendable {
         let version: Int
         let handler: NIOLoopBound<RedisChannelHandler>
         do {
-            version = try await handshake.futureResult.get()
+            // A cancelled caller closes the channel, which fails the handshake at once.
+            version = try await withTaskCancellationHandler {
+                try await handshake.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
             handler = try await channel.eventLoop.submit {
                 NIOLoopBound(try channel.pipeline.syncOperations.handler(type: RedisChannelHandler.self), eventLoop: channel.eventLoop)
             }.get()
         } catch {
             channel.close(promise: nil)
+            if Task.isCancelled {
+                throw RedisError(.cancelled, "The task was cancelled during the connection handshake", endpoint: endpointText).markedNotSent()
+            }
             throw error as? RedisError
                 ?? RedisError(.connectionClosed, "The connection closed during set-up", endpoint: endpointText)
         }

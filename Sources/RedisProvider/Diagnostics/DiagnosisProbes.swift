@@ -9,7 +9,7 @@ enum DiagnosisProbes {
     static func resolve(_ host: String) async -> (addresses: [String], duration: Duration) {
         let start = ContinuousClock.now
         if DiagnosisRules.isIPAddress(host) { return ([host], ContinuousClock.now - start) }
-        let found = (try? await NIOThreadPool.singleton.runIfActive { SeedResolver.addresses(of: host) }) ?? []
+        let found = (try? await NIOThreadPool.run { SeedResolver.addresses(of: host) }) ?? []
         return (found, ContinuousClock.now - start)
     }
 
@@ -19,7 +19,8 @@ enum DiagnosisProbes {
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(TimeAmount(timeout))
-                .connect(host: address.host, port: address.port).get()
+                .connect(host: address.host, port: address.port)
+                .valueOrCancellation { $0.close(promise: nil) }
             let duration = ContinuousClock.now - start
             try? await channel.close()
             return (nil, duration)

@@ -243,10 +243,16 @@ extension RedisDoctor {
 
         func add(_ step: DiagnosisStep) { add([step]) }
 
-        func add(_ steps: [DiagnosisStep]) { state.withLock { $0.steps += steps; $0.current = nil } }
+        /// Records `steps`, unless the walk was cancelled at the time limit: what it finds
+        /// while it winds down is its cancellation, not a finding (the limit is reported instead).
+        func add(_ steps: [DiagnosisStep]) {
+            guard !Task.isCancelled else { return }
+            state.withLock { $0.steps += steps; $0.current = nil }
+        }
 
         /// Reports the planned checks not reached yet as skipped because of `reason`.
         func skipRest(_ reason: String) {
+            guard !Task.isCancelled else { return }
             state.withLock { $0.steps += DiagnosisPlan.skippedSteps(after: $0.steps, plan: $0.plan, reason: reason) }
         }
 

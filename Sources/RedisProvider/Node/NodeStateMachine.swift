@@ -111,6 +111,14 @@ struct NodeStateMachine<Connection: AnyObject, Waiter> {
         }
     }
 
+    /// A parked caller was cancelled: takes its waiter out (`nil` when it was already told).
+    mutating func removeWaiter(slot: Int, where matches: (Waiter) -> Bool) -> Waiter? {
+        guard case .connecting(var waiters, let failures) = slots[slot], let i = waiters.firstIndex(where: matches) else { return nil }
+        let waiter = waiters.remove(at: i)
+        slots[slot] = .connecting(waiters: waiters, failures: failures)
+        return waiter
+    }
+
     /// Slot `slot`'s connection opened. Returns the waiters to hand it to, or `nil` when the
     /// client shut down meanwhile: close the connection.
     mutating func connected(_ connection: Connection, slot: Int) -> [Waiter]? {

@@ -24,7 +24,14 @@ public final class RedisNodeClient: Sendable {
     let sslContext: NIOSSLContext?
     /// The group's loops; connection *i* lives on `loops[i % loops.count]`.
     private let loops: [any EventLoop]
-    private let state: Mutex<NodeStateMachine<RedisConnection, CheckedContinuation<RedisConnection, any Error>>>
+    private let state: Mutex<NodeStateMachine<RedisConnection, Waiter>>
+    private let waiterIDs = Atomic<UInt64>(0)
+
+    /// A caller parked until another one's connect finishes.
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<RedisConnection, any Error>
+    }
 
     /// A client for the node at `endpoint`. Nothing connects until the first command.
     public init(
@@ -108,11 +115,25 @@ public final class RedisNodeClient: Sendable {
     }
 
     /// Waits for another caller to open slot `slot`; a step instead when the slot changed.
-    private func park(slot: Int) async throws(RedisError) -> NodeStateMachine<RedisConnection, CheckedContinuation<RedisConnection, any Error>>.Step? {
-        enum AskAgain: Error { case step(NodeStateMachine<RedisConnection, CheckedContinuation<RedisConnection, any Error>>.Step) }
+    /// A cancelled caller stops waiting at once.
+    private func park(slot: Int) async throws(RedisError) -> NodeStateMachine<RedisConnection, Waiter>.Step? {
+        enum AskAgain: Error { case step(NodeStateMachine<RedisConnection, Waiter>.Step) }
+        let id = waiterIDs.wrappingAdd(1, ordering: .relaxed).newValue
+        let cancelled = RedisError(.cancelled, "The task was cancelled while waiting for a connection", endpoint: endpoint.description)
+            .markedNotSent()
         do {
-            let c = try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<RedisConnection, any Error>) in
-                if let step = state.withLock({ $0.park(waiter, slot: slot) }) { waiter.resume(throwing: AskAgain.step(step)) }
+            let c = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RedisConnection, any Error>) in
+                    // Under the lock, so that the cancellation handler either finds the waiter or
+                    // runs before it and is seen here.
+                    let step = state.withLock { s -> NodeStateMachine<RedisConnection, Waiter>.Step? in
+                        if Task.isCancelled { return .fail(cancelled) }
+                        return s.park(Waiter(id: id, continuation: continuation), slot: slot)
+                    }
+                    if let step { continuation.resume(throwing: AskAgain.step(step)) }
+                }
+            } onCancel: {
+                state.withLock { $0.removeWaiter(slot: slot) { $0.id == id } }?.continuation.resume(throwing: cancelled)
             }
             return .use(c, slot: slot)
         } catch AskAgain.step(let step) {
@@ -132,7 +153,7 @@ public final class RedisNodeClient: Sendable {
             var generator = SystemRandomNumberGenerator()
             let now = ContinuousClock.now
             let waiters = state.withLock { $0.connectFailed(slot: slot, error, now: now, using: &generator) }
-            for waiter in waiters { waiter.resume(throwing: error) }
+            for waiter in waiters { waiter.continuation.resume(throwing: error) }
             throw error
         }
         guard let waiters = state.withLock({ $0.connected(c, slot: slot) }) else {
@@ -140,7 +161,7 @@ public final class RedisNodeClient: Sendable {
             throw RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description)
         }
         c.closeFuture.whenComplete { [weak self] _ in self?.state.withLock { $0.connectionClosed(c, slot: slot) } }
-        for waiter in waiters { waiter.resume(returning: c) }
+        for waiter in waiters { waiter.continuation.resume(returning: c) }
         return c
     }
 
@@ -248,7 +269,7 @@ public final class RedisNodeClient: Sendable {
     public func shutdown(graceful: Bool = true) async {
         let (shared, dedicated, waiters) = state.withLock { $0.shutdown() }
         let error = RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description)
-        for waiter in waiters { waiter.resume(throwing: error) }
+        for waiter in waiters { waiter.continuation.resume(throwing: error) }
         // Dedicated connections close at once: a command blocking on one would hold
         // shutdown for as long as its timeout, or for ever.
         for c in dedicated { await c.close(graceful: false) }
