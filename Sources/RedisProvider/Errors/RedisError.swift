@@ -88,6 +88,11 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
     static func server(_ error: RESPError, endpoint: String?) -> RedisError {
         RedisError(.server, error.message, endpoint: endpoint, serverError: error)
     }
+
+    /// What a node's client answers once it was shut down.
+    static func clientShutDown(endpoint: String) -> RedisError {
+        RedisError(.shutdown, "The client was shut down", endpoint: endpoint)
+    }
 }
 
 extension Task where Failure == any Error {

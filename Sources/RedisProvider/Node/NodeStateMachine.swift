@@ -210,7 +210,7 @@ struct NodeStateMachine<Connection: AnyObject, Waiter> {
         return (shared, dedicated, waiters)
     }
 
-    var shutdownError: RedisError { RedisError(.shutdown, "The client was shut down", endpoint: endpoint) }
+    private var shutdownError: RedisError { .clientShutDown(endpoint: endpoint) }
 
     /// The slot for the next command: the caller's event loop's, else the next in turn.
     private mutating func pick(_ home: Int?) -> Int {

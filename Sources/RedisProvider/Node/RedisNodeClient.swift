@@ -90,7 +90,8 @@ public final class RedisNodeClient: Sendable {
     /// meanwhile wait for it.
     public func connection() async throws(RedisError) -> RedisConnection {
         let home = homeSlot()
-        var step = state.withLock { $0.connectionRequested(home: home, now: .now) }
+        var now = ContinuousClock.now
+        var step = state.withLock { $0.connectionRequested(home: home, now: now) }
         while true {
             switch step {
             case .use(let c, let slot):
@@ -110,7 +111,8 @@ public final class RedisNodeClient: Sendable {
                     continue
                 }
             }
-            step = state.withLock { $0.connectionRequested(home: home, now: .now) }
+            now = .now  // read outside the lock
+            step = state.withLock { $0.connectionRequested(home: home, now: now) }
         }
     }
 
@@ -158,7 +160,7 @@ public final class RedisNodeClient: Sendable {
         }
         guard let waiters = state.withLock({ $0.connected(c, slot: slot) }) else {
             await c.close(graceful: false)
-            throw RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description)
+            throw RedisError.clientShutDown(endpoint: endpoint.description)
         }
         c.closeFuture.whenComplete { [weak self] _ in self?.state.withLock { $0.connectionClosed(c, slot: slot) } }
         for waiter in waiters { waiter.continuation.resume(returning: c) }
@@ -248,7 +250,7 @@ public final class RedisNodeClient: Sendable {
                 }
                 guard state.withLock({ $0.openedDedicated(c) }) else {
                     await c.close(graceful: false)
-                    throw RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description).markedNotSent()
+                    throw RedisError.clientShutDown(endpoint: endpoint.description).markedNotSent()
                 }
                 return c
             }
@@ -268,7 +270,7 @@ public final class RedisNodeClient: Sendable {
     /// Stops accepting commands; with `graceful`, replies already on their way are awaited.
     public func shutdown(graceful: Bool = true) async {
         let (shared, dedicated, waiters) = state.withLock { $0.shutdown() }
-        let error = RedisError(.shutdown, "The client was shut down", endpoint: endpoint.description)
+        let error = RedisError.clientShutDown(endpoint: endpoint.description)
         for waiter in waiters { waiter.continuation.resume(throwing: error) }
         // Dedicated connections close at once: a command blocking on one would hold
         // shutdown for as long as its timeout, or for ever.
