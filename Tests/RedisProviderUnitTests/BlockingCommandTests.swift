@@ -1,6 +1,5 @@
 import NIOCore
 import RESP
-import RedisProviderTestSupport
 import Testing
 
 @testable import RedisProvider
