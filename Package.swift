@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "RedisProvider", targets: ["RedisProvider"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "RedisProviderOperations", targets: ["RedisProviderOperations"]),
         .library(name: "RedisProviderTestSupport", targets: ["RedisProviderTestSupport"]),
         .executable(name: "redis-provider", targets: ["RedisProviderCLI"]),
     ],
@@ -49,6 +50,17 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // What operators run, not what applications call: cluster inspection, the doctor's
+        // diagnosis and redis-cli style formatting. The CLI is built on it.
+        .target(
+            name: "RedisProviderOperations",
+            dependencies: [
+                "RedisProvider",
+                "RESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "RedisProviderTestSupport",
             dependencies: [
@@ -61,6 +73,7 @@ let package = Package(
             name: "RedisProviderCLI",
             dependencies: [
                 "RedisProvider",
+                "RedisProviderOperations",
                 "RedisProviderTestSupport",  // sandbox: the same process handling as the tests
                 "RESP",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -77,6 +90,7 @@ let package = Package(
             name: "DocExamples",
             dependencies: [
                 "RedisProvider",
+                "RedisProviderOperations",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
@@ -101,6 +115,7 @@ let package = Package(
             name: "RedisProviderTests",
             dependencies: [
                 "RedisProvider",
+                "RedisProviderOperations",
                 "RedisProviderTestSupport",
                 "RESP",
                 .product(name: "NIOCore", package: "swift-nio"),

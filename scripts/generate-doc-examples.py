@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns every Swift example of the README, the DocC catalog and the public doc comments into
 a file of the DocExamples test target, so that `swift build --build-tests` compiles each one
-with `import RedisProvider` (plus the imports the example itself shows) and nothing else.
+with `import RedisProvider` (`RedisProviderOperations` too for that module's examples, plus the imports the example itself shows) and nothing else.
 
 Each example becomes the body of an async throwing function. Names an example uses without
 defining (redis, cache, settings, Report …) come from Tests/DocExamples/Context.swift.
@@ -43,13 +43,16 @@ def sources():
     yield "README.md", markdown_examples
     for path in sorted(glob.glob("Sources/RedisProvider/RedisProvider.docc/*.md", root_dir=ROOT)):
         yield path, markdown_examples
-    for path in sorted(glob.glob("Sources/RedisProvider/**/*.swift", root_dir=ROOT, recursive=True)):
-        if "Generated" not in path:
-            yield path, doc_comment_examples
+    for module in ("RedisProvider", "RedisProviderOperations"):
+        for path in sorted(glob.glob(f"Sources/{module}/**/*.swift", root_dir=ROOT, recursive=True)):
+            if "Generated" not in path:
+                yield path, doc_comment_examples
 
 
 def render(path, line, code):
     imports = ["import RedisProvider"]
+    if path.startswith("Sources/RedisProviderOperations/"):
+        imports.append("import RedisProviderOperations")
     body = []
     for row in code.rstrip("\n").split("\n"):
         if row.startswith("import "):

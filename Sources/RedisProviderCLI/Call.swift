@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import RESP
 import RedisProvider
+import RedisProviderOperations
 
 struct Call: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

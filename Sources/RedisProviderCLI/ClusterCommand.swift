@@ -5,6 +5,7 @@ import Foundation
 import Glibc
 #endif
 import RedisProvider
+import RedisProviderOperations
 
 /// `redis-provider cluster nodes|slots|info|check`.
 struct Cluster: AsyncParsableCommand {

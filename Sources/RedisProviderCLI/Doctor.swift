@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RedisProvider
+import RedisProviderOperations
 
 /// `redis-provider doctor`: the troubleshooting list, checked step by step.
 struct Doctor: AsyncParsableCommand {

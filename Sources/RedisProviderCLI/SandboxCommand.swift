@@ -3,6 +3,7 @@ import Foundation
 import RESP
 import RedisProvider
 import RedisProviderTestSupport
+import RedisProviderOperations
 
 /// `redis-provider sandbox start|stop|status`: a local server or cluster to try things on.
 struct Sandbox: AsyncParsableCommand {

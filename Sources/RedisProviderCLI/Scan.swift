@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import RedisProvider
+import RedisProviderOperations
 
 #if canImport(Glibc)
 import Glibc

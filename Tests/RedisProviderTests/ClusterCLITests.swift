@@ -3,6 +3,7 @@ import RESP
 import RedisProvider
 import RedisProviderTestSupport
 import Testing
+@testable import RedisProviderOperations
 
 /// `redis-provider cluster nodes|slots|info|check` and `scan`, run as a user would, against
 /// a real standalone server and real clusters.

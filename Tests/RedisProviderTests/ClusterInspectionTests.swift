@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import RedisProviderOperations
 @testable import RedisProvider
 
 /// The `CLUSTER NODES` parser and the problem rules, on hand-written replies.

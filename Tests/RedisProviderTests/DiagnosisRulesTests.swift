@@ -2,6 +2,7 @@ import Foundation
 import RESP
 import Testing
 
+@testable import RedisProviderOperations
 @testable import RedisProvider
 
 /// The pure decisions of `redis-provider doctor`: statuses, hints, skipping, rendering.

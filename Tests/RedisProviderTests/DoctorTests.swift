@@ -3,6 +3,7 @@ import RESP
 import RedisProviderTestSupport
 import Testing
 
+@testable import RedisProviderOperations
 @testable import RedisProvider
 
 /// `redis-provider doctor` and `doctor --probe`, run as an operator would, against real

@@ -2,6 +2,7 @@ import NIOCore
 import RESP
 import Testing
 
+@testable import RedisProviderOperations
 @testable import RedisProvider
 
 // Expected outputs below are what redis-cli 7.0.15 printed, byte for byte, captured with

@@ -89,7 +89,7 @@ extension ClusterTopology {
     }
 
     /// `[::1]` → `::1`: endpoints keep IPv6 literals without brackets.
-    static func stripBrackets(_ host: String) -> String {
+    package static func stripBrackets(_ host: String) -> String {
         if host.hasPrefix("["), host.hasSuffix("]"), host.count >= 2 {
             return String(host.dropFirst().dropLast())
         }

@@ -7,8 +7,8 @@ import NIOPosix
 
 /// Turns the seed host names of a cluster URL into every address they resolve to, so that a
 /// headless Kubernetes service name yields all its pods. IP literals pass through.
-enum SeedResolver {
-    static func resolve(_ seeds: [RedisEndpoint]) async -> [RedisEndpoint] {
+package enum SeedResolver {
+    package static func resolve(_ seeds: [RedisEndpoint]) async -> [RedisEndpoint] {
         var result: [RedisEndpoint] = []
         for seed in seeds {
             let host = seed.host
@@ -25,7 +25,7 @@ enum SeedResolver {
     }
 
     /// The IPv4 and IPv6 addresses of `host` (blocking getaddrinfo; run off the event loops).
-    static func addresses(of host: String) -> [String] {
+    package static func addresses(of host: String) -> [String] {
         var hints = addrinfo()
         #if canImport(Glibc)
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)  // an enum in Glibc

@@ -203,7 +203,7 @@ public final class RedisConnection: Sendable {
 
     // MARK: - Error mapping
 
-    static func mapConnectError(_ error: any Error, endpoint: RedisEndpoint, configuration: RedisClientConfiguration) -> RedisError {
+    package static func mapConnectError(_ error: any Error, endpoint: RedisEndpoint, configuration: RedisClientConfiguration) -> RedisError {
         let text = endpoint.description
         if let e = error as? NIOConnectionError {
             if e.connectionErrors.isEmpty, e.dnsAError != nil || e.dnsAAAAError != nil {

@@ -85,7 +85,7 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         return e
     }
 
-    static func server(_ error: RESPError, endpoint: String?) -> RedisError {
+    package static func server(_ error: RESPError, endpoint: String?) -> RedisError {
         RedisError(.server, error.message, endpoint: endpoint, serverError: error)
     }
 

@@ -1,6 +1,6 @@
 /// Turns one setting's text into its value, or a `RedisError` that names the key, where the
 /// value came from and what the key accepts. Pure: no I/O.
-enum RedisSettingParsing {
+package enum RedisSettingParsing {
     typealias Key = RedisProviderSettings.Key
 
     static func invalid(_ key: Key, _ source: RedisSettingSource, _ problem: String) -> RedisError {
@@ -71,7 +71,7 @@ enum RedisSettingParsing {
     }
 
     /// `announced:port=reachable:port,…`; IPv6 in brackets (`[fd00::1]:6379=[::1]:7000`).
-    static func addressMap(_ text: String, _ source: RedisSettingSource) throws(RedisError) -> [RedisEndpoint: RedisEndpoint] {
+    package static func addressMap(_ text: String, _ source: RedisSettingSource) throws(RedisError) -> [RedisEndpoint: RedisEndpoint] {
         var map: [RedisEndpoint: RedisEndpoint] = [:]
         for part in text.split(separator: ",") {
             let pair = part.trimmingWhitespace()

@@ -4,7 +4,7 @@ import NIOPosix
 /// `work`'s result, or `nil` once `deadline` passes; the work is then cancelled. Every wait
 /// inside the library ends at once on cancellation (see ``EventLoopFuture/valueOrCancellation(abandoned:)``),
 /// so the caller ends on time: what a readiness probe needs.
-func firstResult<T: Sendable>(
+package func firstResult<T: Sendable>(
     before deadline: ContinuousClock.Instant, _ work: @escaping @Sendable () async -> T
 ) async -> T? {
     await withTaskGroup(of: T?.self) { group in
@@ -23,7 +23,7 @@ extension EventLoopFuture where Value: Sendable {
     /// The future's value, or `CancellationError` as soon as the task is cancelled. The work
     /// behind the future goes on in NIO; a value that arrives after the cancellation goes to
     /// `abandoned` (to close a channel that connected too late, say).
-    func valueOrCancellation(abandoned: @escaping @Sendable (Value) -> Void = { _ in }) async throws -> Value {
+    package func valueOrCancellation(abandoned: @escaping @Sendable (Value) -> Void = { _ in }) async throws -> Value {
         let result = eventLoop.makePromise(of: Value.self)
         self.cascade(to: result)
         result.futureResult.whenFailure { [self] _ in self.whenSuccess(abandoned) }
@@ -37,7 +37,7 @@ extension EventLoopFuture where Value: Sendable {
 
 extension NIOThreadPool {
     /// Runs blocking `body` (getaddrinfo) on the pool; a cancelled caller stops waiting for it.
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
+    package static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
         try await singleton.runIfActive(eventLoop: MultiThreadedEventLoopGroup.singleton.next(), body).valueOrCancellation()
     }
 }

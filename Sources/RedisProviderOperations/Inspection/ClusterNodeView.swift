@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// What one node answered when asked directly, the input of `ClusterDiagnosis`.
 public struct ClusterNodeView: Sendable, Hashable {
     /// The address that was asked (after the address map), `host:port`.

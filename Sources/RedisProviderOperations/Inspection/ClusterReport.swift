@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// What `ClusterInspector.inspect` found: every node, the problems, and the cluster's own
 /// view of its state.
 public struct ClusterReport: Sendable, Codable, Hashable {

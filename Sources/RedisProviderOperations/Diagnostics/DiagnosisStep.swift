@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// The result of one check `RedisDoctor` ran: what was checked, how it went, what was seen,
 /// and what to do when it did not go well.
 public struct DiagnosisStep: Sendable, Hashable, Codable {

@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// The report as people read it: one aligned line per check with ✓, ✗, ! or -, the fix
 /// under each warning or failure, and a summary.
 extension DiagnosisReport {

@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// The pure half of `ClusterInspector`: from what each node answered, the node reports and
 /// the problems. No I/O, so every rule is unit-tested with hand-written `CLUSTER NODES` text.
 public enum ClusterDiagnosis {

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import RESP
+import RedisProvider
 
 /// The I/O of a diagnosis, kept thin: each function makes one observation and returns it
 /// as data for `DiagnosisRules` to judge.

@@ -1,3 +1,4 @@
+import RedisProvider
 import NIOCore
 import RESP
 

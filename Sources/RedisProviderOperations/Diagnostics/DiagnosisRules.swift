@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// The decisions of a diagnosis: what each observation means (ok, warning, failed) and
 /// which hint goes with it. Pure functions over what the I/O found, unit-tested without
 /// servers; `RedisDoctor` only gathers the observations.

@@ -1,3 +1,5 @@
+import RedisProvider
+
 extension DiagnosisRules {
     /// A node's round trip as measured by the doctor: the median of a few `PING`s, or why
     /// it could not be measured.

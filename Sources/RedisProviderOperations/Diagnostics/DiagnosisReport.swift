@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// Everything `RedisDoctor` found, in the order it checked.
 public struct DiagnosisReport: Sendable, Hashable, Codable {
     /// The URL checked, password replaced by `***`; `nil` when it did not parse.

@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// How `RedisDoctor` checks a server or cluster.
 public struct DoctorOptions: Sendable {
     /// Rewrites the addresses a cluster announces, as `RedisClusterOptions.addressMap` does:

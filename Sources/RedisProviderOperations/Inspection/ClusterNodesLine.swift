@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// One line of `CLUSTER NODES`:
 ///
 ///     <id> <ip:port@cport[,hostname[,aux=value…]]> <flags> <primary|-> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot>…

@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// `ClusterReport` as text for people: the tables and lists `redis-provider cluster` prints.
 public enum ClusterReportText {
     /// One row per node: role, address, announced host name, slots, link, lag, flags, ID.

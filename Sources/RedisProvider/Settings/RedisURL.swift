@@ -212,7 +212,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    static func parseHostPort(_ text: Substring) throws(RedisError) -> RedisEndpoint {
+    package static func parseHostPort(_ text: Substring) throws(RedisError) -> RedisEndpoint {
         var host: Substring
         var portText: Substring?
         if text.hasPrefix("[") {
@@ -324,7 +324,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         return .milliseconds(Int64((n * scale * 1000).rounded()))
     }
 
-    static func format(_ d: Duration) -> String {
+    package static func format(_ d: Duration) -> String {
         let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
         return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
     }

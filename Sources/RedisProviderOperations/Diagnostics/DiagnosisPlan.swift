@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// The order of the checks, so that when one fails the ones after it can be reported as
 /// skipped with the reason. Pure.
 public enum DiagnosisPlan {

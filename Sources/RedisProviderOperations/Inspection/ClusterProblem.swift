@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// Something wrong with a cluster, found by `ClusterInspector`, with a message that says what
 /// to do about it.
 public struct ClusterProblem: Sendable, Codable, Hashable, CustomStringConvertible {

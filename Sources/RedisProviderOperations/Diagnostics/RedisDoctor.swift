@@ -1,5 +1,6 @@
 import RESP
 import Synchronization
+import RedisProvider
 
 /// Walks the troubleshooting list for a Redis URL — URL, mode, DNS, TCP, TLS, AUTH, `PING`,
 /// and for a cluster its state, slot coverage, every node, replicas and latency — and

@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// What to tell an operator to do, for each kind of trouble the doctor finds. Pure text
 /// decisions, unit-tested; no I/O.
 public enum DiagnosisHints {

@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// A plain-text table with columns padded to their widest cell, for terminals.
 public struct TextTable: Sendable {
     /// The column titles.

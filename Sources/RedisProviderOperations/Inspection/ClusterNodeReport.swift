@@ -1,3 +1,5 @@
+import RedisProvider
+
 /// One node of a cluster as an inspection saw it: what the cluster says about it (from
 /// `CLUSTER NODES`) and whether it answered when asked directly.
 public struct ClusterNodeReport: Sendable, Codable, Hashable {

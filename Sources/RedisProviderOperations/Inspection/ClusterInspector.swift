@@ -1,4 +1,5 @@
 import RESP
+import RedisProvider
 
 /// Asks every node of a cluster what it knows and reports nodes and problems: slot
 /// coverage, agreement on the topology, replicas, slots in migration, unreachable or failing
