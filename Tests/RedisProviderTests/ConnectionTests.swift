@@ -64,14 +64,14 @@ import Testing
 
     @Test func pipelineKeepsOrderAndPerCommandErrors() async throws {
         try await withClient { client, _ in
-            let replies = try await client.pipeline([
+            let replies = await client.pipeline([
                 RESPCommand("SET", "a", "1"), RESPCommand("INCR", "a"), RESPCommand("HGET", "a", "f"), RESPCommand("GET", "a"),
             ])
             #expect(replies.count == 4)
-            #expect(replies[1] == .integer(2))
-            guard case .error(let e) = replies[2] else { Issue.record("expected WRONGTYPE"); return }
-            #expect(e.code == "WRONGTYPE")
-            #expect(replies[3].string == "2")
+            #expect((try? replies[1].get()) == .integer(2))
+            guard case .failure(let e) = replies[2] else { Issue.record("expected WRONGTYPE"); return }
+            #expect(e.kind == .server && e.serverError?.code == "WRONGTYPE" && e.endpoint != nil)
+            #expect((try? replies[3].get())?.string == "2")
         }
     }
 
@@ -208,8 +208,9 @@ import Testing
             #expect(try await client.send("BLPOP", "x", "0.05") == .null)
             #expect(try await client.send("BRPOPLPUSH", "x", "y", "0.05") == .null)
             // In a pipeline a blocking command would hold up the rest: refused, saying so.
-            let piped = await redisError { _ = try await client.pipeline([RESPCommand("BLPOP", "x", "1")]) }
-            #expect(piped?.kind == .unsupportedCommand && piped?.message.contains("pipeline") == true)
+            let piped = await client.pipeline([RESPCommand("BLPOP", "x", "1")])
+            guard case .failure(let refused) = piped.first else { Issue.record("BLPOP in a pipeline was not refused"); return }
+            #expect(refused.kind == .unsupportedCommand && refused.message.contains("pipeline"))
             // XREAD without BLOCK and CLIENT ID are fine.
             _ = try await client.send("XREAD", "STREAMS", "s", "0")
             #expect(try await client.clientID() > 0)

@@ -44,9 +44,9 @@ final class ClusterNodePool: Sendable {
     }
 
     /// How many node clients there are and how many connections they hold open.
-    var connectionCounts: (nodes: Int, connections: Int) {
+    var connectionCounts: RedisConnectionCounts {
         let all = nodes.withLock { Array($0.values) }
-        return (all.count, all.reduce(0) { $0 + $1.openConnections })
+        return RedisConnectionCounts(nodes: all.count, connections: all.reduce(0) { $0 + $1.openConnections })
     }
 
     func shutdown() async {

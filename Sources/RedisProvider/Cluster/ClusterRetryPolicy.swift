@@ -1,7 +1,7 @@
 /// How hard one cluster command tries before giving up: how many MOVED/ASK redirections
 /// it follows, and for how long it backs off and retries while the cluster is failing over,
 /// resharding or loading (`TRYAGAIN`, `CLUSTERDOWN`, `LOADING`, `MASTERDOWN`, lost
-/// connections). ``CommandRetryState`` applies it to one command.
+/// connections). The cluster client applies it to each command.
 public struct ClusterRetryPolicy: Sendable, Hashable {
     /// The most MOVED/ASK redirections one command follows before failing with
     /// `.redirectLimit`.

@@ -26,9 +26,9 @@ import RESP
 /// - Retries stop when ``ClusterRetryPolicy/budget`` (counted from `startedAt`) runs out;
 ///   the command fails with `.clusterDown`, saying what kept failing and what to check.
 /// - Any other reply, error replies included, is delivered to the caller.
-public struct CommandRetryState: Sendable {
+package struct CommandRetryState: Sendable {
     /// What came back from one attempt.
-    public enum Outcome: Sendable {
+    package enum Outcome: Sendable {
         /// A reply: a normal value or an error reply (`.error`), which may be a redirection
         /// or a retryable rejection.
         case reply(RESPValue)
@@ -39,7 +39,7 @@ public struct CommandRetryState: Sendable {
     }
 
     /// What the client should do next with this command.
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         /// Give the reply (possibly an error reply) to the caller.
         case deliver
         /// Send the command again now, to `to`; with `asking`, send `ASKING` first on the
@@ -51,7 +51,7 @@ public struct CommandRetryState: Sendable {
         /// Give up; throw this error to the caller.
         case fail(RedisError)
 
-        public static func == (a: Action, b: Action) -> Bool {
+        package static func == (a: Action, b: Action) -> Bool {
             switch (a, b) {
             case (.deliver, .deliver): return true
             case (.redirect(let x, let p), .redirect(let y, let q)): return x == y && p == q
@@ -65,7 +65,7 @@ public struct CommandRetryState: Sendable {
     }
 
     /// A change to shared client state that a step calls for.
-    public enum Effect: Sendable, Hashable {
+    package enum Effect: Sendable, Hashable {
         /// MOVED: the slot map should say `slot` is served by `endpoint`
         /// (``SlotMap/apply(movedSlot:to:)``).
         case patchSlot(Int, RedisEndpoint)
@@ -74,16 +74,16 @@ public struct CommandRetryState: Sendable {
         case scheduleRefresh
     }
 
-    public let policy: ClusterRetryPolicy
-    public let startedAt: ContinuousClock.Instant
-    public let isIdempotent: Bool
+    package let policy: ClusterRetryPolicy
+    package let startedAt: ContinuousClock.Instant
+    package let isIdempotent: Bool
     /// The effects of the latest ``next(_:now:answeredBy:)`` call, to apply in order before
     /// executing its action. Empty when there are none.
-    public private(set) var effects: [Effect] = []
+    package private(set) var effects: [Effect] = []
     /// MOVED/ASK redirections followed so far.
-    public private(set) var redirects = 0
+    package private(set) var redirects = 0
     /// Backoff retries scheduled so far.
-    public private(set) var retries = 0
+    package private(set) var retries = 0
     private var random: SplitMix64
 
     /// - Parameters:
@@ -94,7 +94,7 @@ public struct CommandRetryState: Sendable {
     ///     their connection failed mid-flight.
     ///   - jitterSeed: seeds the jitter of backoff delays; fix it in tests (or set
     ///     `policy.jitter` to 0) for repeatable delays.
-    public init(
+    package init(
         policy: ClusterRetryPolicy, startedAt: ContinuousClock.Instant, isIdempotent: Bool,
         jitterSeed: UInt64 = .random(in: .min ... .max)
     ) {
@@ -105,7 +105,7 @@ public struct CommandRetryState: Sendable {
     }
 
     /// When the retry budget runs out.
-    public var deadline: ContinuousClock.Instant { startedAt + policy.budget }
+    package var deadline: ContinuousClock.Instant { startedAt + policy.budget }
 
     /// Decides what to do with what one attempt returned.
     ///
@@ -116,7 +116,7 @@ public struct CommandRetryState: Sendable {
     ///     host (`MOVED 3999 :6381`, sent by nodes configured with
     ///     `cluster-preferred-endpoint-type unknown-endpoint`); without it such a
     ///     redirection becomes a refresh-and-retry.
-    public mutating func next(_ outcome: Outcome, now: ContinuousClock.Instant, answeredBy: RedisEndpoint? = nil) -> Action {
+    package mutating func next(_ outcome: Outcome, now: ContinuousClock.Instant, answeredBy: RedisEndpoint? = nil) -> Action {
         effects = []
         switch outcome {
         case .reply(let value):

@@ -17,7 +17,7 @@ import Synchronization
 /// try await cluster.mset([(key: "a", value: "1"), (key: "b", value: "2")])   // two slots: split
 /// let total = try await cluster.dbsize()                                        // sum over primaries
 /// ```
-public final class RedisClusterClient: RedisCommandExecutor {
+public final class RedisClusterClient: RedisClientProtocol {
     /// The addresses from the URL (host names resolved again whenever every node is lost).
     public let seeds: [RedisEndpoint]
     let options: RedisClusterOptions
@@ -366,7 +366,7 @@ public final class RedisClusterClient: RedisCommandExecutor {
     }
 
     /// The nodes the client holds clients for, and their open connections.
-    var connectionCounts: (nodes: Int, connections: Int) { pool.connectionCounts }
+    public var connectionCounts: RedisConnectionCounts { pool.connectionCounts }
 
     /// Ends ``run()`` and closes every connection; replies already on their way are awaited
     /// first.

@@ -25,7 +25,7 @@ import Tracing
 /// gracefully with the app, or call ``run()`` in a task group and cancel it. Without
 /// ``run()`` commands work the same, but a cluster's topology is then refreshed only when a
 /// command needs it (no periodic refresh, none after a MOVED); call ``shutdown()`` when done.
-public final class RedisProvider: RedisCommandExecutor, Service {
+public final class RedisProvider: RedisClientProtocol, Service {
     /// The client underneath.
     public enum Backend: Sendable {
         case standalone(RedisClient)
@@ -34,6 +34,8 @@ public final class RedisProvider: RedisCommandExecutor, Service {
 
     /// The client underneath: a standalone or a cluster client.
     public let backend: Backend
+    /// The same client, through the surface both share: what every command goes to.
+    let client: any RedisClientProtocol
     /// Cluster or standalone, and the rule that decided.
     public let mode: RedisModeDecision
     /// The URL the provider was made from (its `description` hides the password).
@@ -89,6 +91,7 @@ public final class RedisProvider: RedisCommandExecutor, Service {
             let cluster = try RedisClusterClient(
                 seeds: url.endpoints, configuration: configuration, options: clusterOptions, eventLoopGroup: eventLoopGroup)
             backend = .cluster(cluster)
+            client = cluster
             cluster.observe(makeObserver())
         } else {
             if url.endpoints.count > 1 {
@@ -96,7 +99,9 @@ public final class RedisProvider: RedisCommandExecutor, Service {
                     .invalidConfiguration,
                     "The URL names \(url.endpoints.count) nodes but standalone mode was chosen (\(mode.reason)); name one node, or use cluster mode")
             }
-            backend = .standalone(try RedisClient(endpoint: first, configuration: configuration, eventLoopGroup: eventLoopGroup))
+            let standalone = try RedisClient(endpoint: first, configuration: configuration, eventLoopGroup: eventLoopGroup)
+            backend = .standalone(standalone)
+            client = standalone
         }
         observability.logger.info(
             "Redis provider ready",
@@ -161,17 +166,11 @@ public final class RedisProvider: RedisCommandExecutor, Service {
 
     @inline(__always)
     nonisolated(nonsending) private func executeOnBackend(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        switch backend {
-        case .standalone(let client): return try await client.execute(command)
-        case .cluster(let cluster): return try await cluster.execute(command)
-        }
+        try await client.execute(command)
     }
 
     public func scanKeys(match: String?, count: Int?, type: String?) -> RedisScanSequence {
-        switch backend {
-        case .standalone(let client): return client.scanKeys(match: match, count: count, type: type)
-        case .cluster(let cluster): return cluster.scanKeys(match: match, count: count, type: type)
-        }
+        client.scanKeys(match: match, count: count, type: type)
     }
 
     /// Sends `commands` as a pipeline and returns each one's result in the caller's order.
@@ -180,43 +179,14 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     nonisolated(nonsending) public func pipeline(_ commands: [RESPCommand]) async -> [Result<RESPValue, RedisError>] {
         let span = observability.tracer.map { startSpan($0, name: "pipeline", batchSize: commands.count) }
         defer { span?.end() }
-        switch backend {
-        case .cluster(let cluster):
-            return await cluster.pipeline(commands)
-        case .standalone(let client):
-            let endpoint = client.node.endpoint.description
-            do {
-                return try await client.pipeline(commands).map { reply in
-                    if case .error(let e) = reply { return .failure(RedisError.server(e, endpoint: endpoint)) }
-                    return .success(reply)
-                }
-            } catch {
-                return Array(repeating: .failure(error), count: commands.count)
-            }
-        }
+        return await client.pipeline(commands)
     }
 
     /// Runs `commands` as one MULTI/EXEC transaction on a connection of its own and returns
     /// EXEC's replies. In a cluster every key must share one hash slot (use a hash tag such as
     /// `{order:17}`); otherwise it fails before sending with a `.crossSlot` error.
     nonisolated(nonsending) public func transaction(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
-        switch backend {
-        case .cluster(let cluster):
-            return try await cluster.transaction(commands)
-        case .standalone(let client):
-            let endpoint = client.node.endpoint.description
-            let replies: [RESPValue]
-            do {
-                replies = try await client.node.withDedicatedConnection { c in
-                    try await c.send(pipeline: [RESPCommand("MULTI")] + commands + [RESPCommand("EXEC")])
-                }
-            } catch let e as RedisError {
-                throw e
-            } catch {
-                throw RedisError(.connectionClosed, "\(error)", endpoint: endpoint)
-            }
-            return try TransactionReply.results(of: replies, endpoint: endpoint)
-        }
+        try await client.transaction(commands)
     }
 
     /// An optimistic transaction: WATCH `keys`, let `build` read through the session and
@@ -240,19 +210,7 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     public func transaction(
         watching keys: [String], _ build: (RedisWatchSession) async throws -> [RESPCommand]
     ) async throws -> [RESPValue]? {
-        switch backend {
-        case .cluster(let cluster):
-            return try await cluster.transaction(watching: keys, build)
-        case .standalone(let client):
-            guard !keys.isEmpty else { throw RedisError(.invalidConfiguration, "A watched transaction needs at least one key to watch") }
-            let outcome = try await client.node.withDedicatedConnection { c in
-                try await WatchedTransaction.run(on: c, keys: keys, slot: nil, build)
-            }
-            guard case .finished(let results) = outcome else {
-                throw RedisError(.server, "A standalone server answered a transaction with a cluster redirection", endpoint: client.node.endpoint.description)
-            }
-            return results
-        }
+        try await client.transaction(watching: keys, build)
     }
 
     /// Runs `body` on a connection of its own (see ``RedisSession``): `WAIT` after a write,
@@ -262,11 +220,24 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     public func withDedicatedConnection<T: Sendable>(
         routingKey: String? = nil, _ body: (RedisSession) async throws -> T
     ) async throws -> T {
-        switch backend {
-        case .standalone(let client): return try await client.withDedicatedConnection(routingKey: routingKey, body)
-        case .cluster(let cluster): return try await cluster.withDedicatedConnection(routingKey: routingKey, body)
-        }
+        try await client.withDedicatedConnection(routingKey: routingKey, body)
     }
+
+    /// Pings every node (concurrently, each bounded by `timeout`) and reports reachability,
+    /// roles, slot coverage and the cluster state, for readiness probes:
+    ///
+    /// ```swift
+    /// // In the readiness endpoint's handler (Hummingbird, Vapor …):
+    /// let health = await redis.health()
+    /// let status = health.isReady ? 200 : 503   // degraded still serves
+    /// ```
+    public func health(timeout: Duration = .seconds(2)) async -> RedisHealth {
+        var health = await client.health(timeout: timeout)
+        health.modeReason = mode.reason
+        return health
+    }
+
+    public var connectionCounts: RedisConnectionCounts { client.connectionCounts }
 
     // MARK: - Topology events
 
@@ -309,12 +280,10 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     /// letting replies already on their way arrive.
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
-            if case .cluster(let cluster) = backend {
-                group.addTask { await cluster.run() }
-            }
-            group.addTask { [instruments, backend] in
+            group.addTask { [client] in try? await client.run() }
+            group.addTask { [instruments, client] in
                 while !Task.isCancelled {
-                    let counts = Self.connectionCounts(backend)
+                    let counts = client.connectionCounts
                     instruments.sample(nodes: counts.nodes, connections: counts.connections)
                     try? await Task.sleep(for: .seconds(5))
                 }
@@ -328,19 +297,9 @@ public final class RedisProvider: RedisCommandExecutor, Service {
     /// Closes every connection; replies already on their way are awaited first. Commands
     /// issued afterwards fail with `.shutdown`.
     public func shutdown() async {
-        switch backend {
-        case .standalone(let client): await client.shutdown()
-        case .cluster(let cluster): await cluster.shutdown()
-        }
+        await client.shutdown()
         events.finish()
         observability.logger.debug("Redis provider shut down")
-    }
-
-    static func connectionCounts(_ backend: Backend) -> (nodes: Int, connections: Int) {
-        switch backend {
-        case .standalone(let client): return (1, client.node.openConnections)
-        case .cluster(let cluster): return cluster.connectionCounts
-        }
     }
 
     // MARK: - Tracing

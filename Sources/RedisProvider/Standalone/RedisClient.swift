@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RESP
+import ServiceLifecycle
 
 /// A client for one standalone Redis or Valkey server.
 ///
@@ -14,7 +15,7 @@ import RESP
 ///
 /// Thousands of tasks can share one client: commands from all of them are pipelined on one
 /// connection (see `RedisClientConfiguration.connectionsPerNode`).
-public final class RedisClient: RedisCommandExecutor {
+public final class RedisClient: RedisClientProtocol {
     /// The node this client talks to.
     public let node: RedisNodeClient
 
@@ -74,15 +75,52 @@ public final class RedisClient: RedisCommandExecutor {
         }
     }
 
-    /// Sends commands as one pipeline and returns every reply in order, error replies as
-    /// `.error` values (one failing command does not fail the others).
-    nonisolated(nonsending) public func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+    /// Sends commands as one pipeline and returns each one's result in order; an error reply
+    /// is that command's `.failure` (one failing command does not fail the others).
+    nonisolated(nonsending) public func pipeline(_ commands: [RESPCommand]) async -> [Result<RESPValue, RedisError>] {
+        let endpoint = node.endpoint.description
         for command in commands {
             if let use = ConnectionTakeover.of(command) {
-                throw RedisError(.unsupportedCommand, use.refusalInPipeline(of: command), endpoint: node.endpoint.description)
+                let refused = RedisError(.unsupportedCommand, use.refusalInPipeline(of: command), endpoint: endpoint)
+                return Array(repeating: .failure(refused), count: commands.count)
             }
         }
-        return try await node.send(pipeline: commands)
+        do {
+            return try await node.send(pipeline: commands).map { reply in
+                if case .error(let e) = reply { return .failure(RedisError.server(e, endpoint: endpoint)) }
+                return .success(reply)
+            }
+        } catch {
+            return Array(repeating: .failure(error), count: commands.count)
+        }
+    }
+
+    nonisolated(nonsending) public func transaction(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+        let endpoint = node.endpoint.description
+        let replies: [RESPValue]
+        do {
+            replies = try await node.withDedicatedConnection { c in
+                try await c.send(pipeline: [RESPCommand("MULTI")] + commands + [RESPCommand("EXEC")])
+            }
+        } catch let e as RedisError {
+            throw e
+        } catch {
+            throw RedisError(.connectionClosed, "\(error)", endpoint: endpoint)
+        }
+        return try TransactionReply.results(of: replies, endpoint: endpoint)
+    }
+
+    public func transaction(
+        watching keys: [String], _ build: (RedisWatchSession) async throws -> [RESPCommand]
+    ) async throws -> [RESPValue]? {
+        guard !keys.isEmpty else { throw RedisError(.invalidConfiguration, "A watched transaction needs at least one key to watch") }
+        let outcome = try await node.withDedicatedConnection { c in
+            try await WatchedTransaction.run(on: c, keys: keys, slot: nil, build)
+        }
+        guard case .finished(let results) = outcome else {
+            throw RedisError(.server, "A standalone server answered a transaction with a cluster redirection", endpoint: node.endpoint.description)
+        }
+        return results
     }
 
     /// Runs `body` on a connection of its own (see ``RedisSession``): for `WAIT`, `CLIENT`
@@ -100,8 +138,31 @@ public final class RedisClient: RedisCommandExecutor {
         }
     }
 
+    /// Pings the server within `timeout`.
+    public func health(timeout: Duration = .seconds(2)) async -> RedisHealth {
+        let probed = await RedisHealth.probe(node, role: "standalone", slots: 0, timeout: timeout)
+        return RedisHealth(
+            status: probed.reachable ? .healthy : .unhealthy, mode: "standalone", modeReason: "a standalone client",
+            clusterState: nil, coveredSlots: nil, nodes: [probed],
+            problems: probed.reachable ? [] : ["\(probed.address) does not answer: \(probed.error ?? "no reply")"])
+    }
+
+    public var connectionCounts: RedisConnectionCounts { RedisConnectionCounts(nodes: 1, connections: node.openConnections) }
+
+    /// A standalone client has no background work: this waits until the service group shuts
+    /// down gracefully or the task is cancelled, then shuts the client down gracefully.
+    public func run() async {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Closes the connections; replies already on their way are awaited first.
+    public func shutdown() async {
+        await node.shutdown(graceful: true)
+    }
+
     /// Closes the connections; replies already on their way are awaited first when `graceful`.
-    public func shutdown(graceful: Bool = true) async {
+    public func shutdown(graceful: Bool) async {
         await node.shutdown(graceful: graceful)
     }
 }
