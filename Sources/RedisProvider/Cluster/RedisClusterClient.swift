@@ -23,6 +23,7 @@ public final class RedisClusterClient: RedisClientProtocol {
     let options: RedisClusterOptions
     let pool: ClusterNodePool
     let discovery: ClusterDiscovery
+    let pubSub: PubSubHub
     let state: Mutex<State>
     private let jitterSeeds = Atomic<UInt64>(UInt64.random(in: .min ... .max))
     /// Told about redirects, retries and topology changes (the provider's telemetry).
@@ -76,11 +77,17 @@ public final class RedisClusterClient: RedisClientProtocol {
         self.options = options
         self.pool = try ClusterNodePool(configuration: configuration, options: options, eventLoopGroup: eventLoopGroup)
         self.discovery = ClusterDiscovery(pool: pool)
+        let pool = self.pool
+        self.pubSub = PubSubHub(configuration: configuration, node: { pool.node($0) })
         self.state = Mutex(
             State(
                 refresh: TopologyRefreshGate(minimumInterval: options.minimumRefreshInterval),
                 retryPolicy: options.retryPolicy ?? ClusterRetryPolicy()))
         (refreshRequests, refreshRequester) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        pubSub.route { [weak self] key, refreshTopology async throws(RedisError) -> RedisEndpoint in
+            guard let self else { throw RedisError(.shutdown, "The cluster client was shut down") }
+            return try await self.subscriptionHome(of: key, refreshTopology: refreshTopology)
+        }
     }
 
     /// A client configured by a URL: its nodes are the seeds, its credentials and options apply.
@@ -372,6 +379,7 @@ public final class RedisClusterClient: RedisClientProtocol {
     /// first.
     public func shutdown() async {
         state.withLock { $0.isShutdown = true }
+        pubSub.shutdown()
         refreshRequester.finish()
         await pool.shutdown()
     }

@@ -33,6 +33,11 @@ public protocol RedisClientProtocol: RedisCommandExecutor {
         routingKey: String?, _ body: (RedisSession) async throws -> T
     ) async throws -> T
 
+    /// Messages of `names` (channels, patterns or sharded channels), read as an
+    /// `AsyncSequence`; see ``RedisSubscription`` and the `subscribe(to:)`, `psubscribe(to:)`,
+    /// `ssubscribe(to:)` and `withSubscription(to:kind:_:)` conveniences.
+    func subscribe(_ kind: RedisSubscriptionKind, to names: [String]) -> RedisSubscription
+
     /// Pings every node (each bounded by `timeout`) and reports reachability, roles and, in a
     /// cluster, slot coverage and `cluster_state`.
     func health(timeout: Duration) async -> RedisHealth

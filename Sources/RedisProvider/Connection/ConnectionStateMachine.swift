@@ -68,11 +68,16 @@ struct ConnectionStateMachine<Request: ConnectionRequest> {
     private var answered = 0
     let commandTimeout: TimeAmount?
     let endpoint: String
+    /// A subscription connection: once active, every value the server sends (messages,
+    /// subscribe confirmations, their error replies, PONGs) goes to the push handler, which
+    /// matches them itself; no written request waits for a reply.
+    let isSubscriber: Bool
 
-    init(handshake: HandshakeStateMachine, commandTimeout: TimeAmount?) {
+    init(handshake: HandshakeStateMachine, commandTimeout: TimeAmount?, isSubscriber: Bool = false) {
         self.state = .connecting(handshake)
         self.commandTimeout = commandTimeout
         self.endpoint = handshake.endpoint
+        self.isSubscriber = isSubscriber
     }
 
     /// `true` while commands may be written.
@@ -143,6 +148,7 @@ struct ConnectionStateMachine<Request: ConnectionRequest> {
             }
             return handshakeStep(&handshake, handshake.received(replies))
         case .active, .closing:
+            if isSubscriber { return .deliverPush(value) }
             guard !inFlight.isEmpty else { return closeNow(Self.unexpected(endpoint)) }
             answered += 1
             if inFlight[0].remaining == 1 {

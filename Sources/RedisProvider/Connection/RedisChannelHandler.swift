@@ -25,13 +25,13 @@ final class RedisChannelHandler: ChannelInboundHandler {
 
     init(
         outbox: Outbox, configuration: RedisClientConfiguration, endpoint: String,
-        handshakePromise: EventLoopPromise<Int>, onPush: (@Sendable (RESPValue) -> Void)?
+        handshakePromise: EventLoopPromise<Int>, onPush: (@Sendable (RESPValue) -> Void)?, isSubscriber: Bool = false
     ) {
         self.outbox = outbox
         self.onPush = onPush
         self.machine = ConnectionStateMachine(
             handshake: HandshakeStateMachine(configuration: configuration, endpoint: endpoint),
-            commandTimeout: configuration.commandTimeout.map { TimeAmount($0) })
+            commandTimeout: configuration.commandTimeout.map { TimeAmount($0) }, isSubscriber: isSubscriber)
         self.parser = RESPParser(limits: configuration.decoderLimits)
         self.handshakePromise = handshakePromise
         self.connectTimeout = configuration.connectTimeout
@@ -118,6 +118,13 @@ final class RedisChannelHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         perform(machine.failed(RedisConnection.mapTransportError(error, endpoint: machine.endpoint)))
+    }
+
+    /// Writes commands whose answers come through the push handler (a subscription
+    /// connection's SUBSCRIBE, UNSUBSCRIBE, PING); dropped unless the connection is active.
+    func writeUnanswered(_ commands: [RESPCommand]) {
+        guard machine.isActive else { return }
+        perform(.write(commands))
     }
 
     /// The caller of request `id` was cancelled.

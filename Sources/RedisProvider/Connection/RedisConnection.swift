@@ -41,6 +41,21 @@ public final class RedisConnection: Sendable {
         sslContext: NIOSSLContext? = nil,
         onPush: (@Sendable (RESPValue) -> Void)? = nil
     ) async throws(RedisError) -> RedisConnection {
+        try await connect(
+            to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext,
+            isSubscriber: false, onPush: onPush)
+    }
+
+    /// Connects as ``connect(to:configuration:eventLoopGroup:sslContext:onPush:)``; a
+    /// subscriber connection hands every value the server sends after the handshake to `onPush`.
+    static func connect(
+        to endpoint: RedisEndpoint,
+        configuration: RedisClientConfiguration,
+        eventLoopGroup: any EventLoopGroup,
+        sslContext: NIOSSLContext?,
+        isSubscriber: Bool,
+        onPush: (@Sendable (RESPValue) -> Void)?
+    ) async throws(RedisError) -> RedisConnection {
         let endpointText = endpoint.description
         let outbox = Outbox(maxOutstanding: configuration.maxInFlight)
         var sslContext = sslContext
@@ -60,7 +75,7 @@ public final class RedisConnection: Sendable {
                     }
                     let handler = RedisChannelHandler(
                         outbox: outbox, configuration: configuration, endpoint: endpointText,
-                        handshakePromise: handshake, onPush: onPush)
+                        handshakePromise: handshake, onPush: onPush, isSubscriber: isSubscriber)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
@@ -174,6 +189,13 @@ public final class RedisConnection: Sendable {
         } catch {
             throw RedisError(.connectionClosed, "\(error)", endpoint: endpoint)
         }
+    }
+
+    /// Writes `commands` without waiting for replies: on a subscriber connection their answers
+    /// come through the push handler. Nothing is written unless the connection is open.
+    func write(unanswered commands: [RESPCommand]) {
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.writeUnanswered(commands) }
     }
 
     /// `false` once the connection closed or failed.

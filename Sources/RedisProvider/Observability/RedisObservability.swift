@@ -54,4 +54,12 @@ public enum RedisMetricNames {
     public static let connections = "redis_connections"
     /// Meter: nodes the client holds connections for.
     public static let nodes = "redis_nodes"
+    /// Meter: local subscribers (each `subscribe` sequence being read).
+    public static let subscriptions = "redis_subscriptions"
+    /// Counter: pub/sub messages received from the servers.
+    public static let pubSubMessages = "redis_pubsub_messages_total"
+    /// Counter: messages dropped because a subscriber's buffer was full.
+    public static let pubSubDropped = "redis_pubsub_dropped_total"
+    /// Counter: subscription connections lost and re-established.
+    public static let resubscribes = "redis_pubsub_resubscribes_total"
 }

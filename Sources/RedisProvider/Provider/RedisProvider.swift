@@ -223,6 +223,12 @@ public final class RedisProvider: RedisClientProtocol, Service {
         try await client.withDedicatedConnection(routingKey: routingKey, body)
     }
 
+    /// Messages of `names`, read as an `AsyncSequence` (see ``RedisSubscription``); standalone
+    /// or cluster alike.
+    public func subscribe(_ kind: RedisSubscriptionKind, to names: [String]) -> RedisSubscription {
+        client.subscribe(kind, to: names)
+    }
+
     /// Pings every node (concurrently, each bounded by `timeout`) and reports reachability,
     /// roles, slot coverage and the cluster state, for readiness probes:
     ///

@@ -38,6 +38,9 @@ public struct RedisClientConfiguration: Sendable {
     /// before their timeout). A cluster turns this off: it re-routes instead of waiting on a
     /// node that may have been failed over.
     public var waitsForReconnect = true
+    /// Messages each subscriber may have waiting before the oldest is dropped (counted in
+    /// `redis_pubsub_dropped_total`, and the next message says `gapBefore`).
+    public var subscriptionBufferSize = 1024
 
     public init(
         username: String? = nil,

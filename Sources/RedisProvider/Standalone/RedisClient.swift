@@ -18,6 +18,7 @@ import ServiceLifecycle
 public final class RedisClient: RedisClientProtocol {
     /// The node this client talks to.
     public let node: RedisNodeClient
+    let pubSub: PubSubHub
 
     /// A client for the node at `endpoint`. Nothing connects until the first command.
     public init(
@@ -25,7 +26,14 @@ public final class RedisClient: RedisClientProtocol {
         configuration: RedisClientConfiguration = .init(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(RedisError) {
-        node = try RedisNodeClient(endpoint: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup)
+        let node = try RedisNodeClient(endpoint: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup)
+        self.node = node
+        pubSub = PubSubHub(configuration: configuration, node: { _ in node }, route: { _, _ in node.endpoint })
+    }
+
+    /// Subscriptions run on a connection of their own (see ``RedisSubscription``).
+    public func subscribe(_ kind: RedisSubscriptionKind, to names: [String]) -> RedisSubscription {
+        RedisSubscription(hub: pubSub, kind: kind, names: names)
     }
 
     /// A client for the first node of `url`, configured by its credentials and options.
@@ -158,11 +166,12 @@ public final class RedisClient: RedisClientProtocol {
 
     /// Closes the connections; replies already on their way are awaited first.
     public func shutdown() async {
-        await node.shutdown(graceful: true)
+        await shutdown(graceful: true)
     }
 
     /// Closes the connections; replies already on their way are awaited first when `graceful`.
     public func shutdown(graceful: Bool) async {
+        pubSub.shutdown()
         await node.shutdown(graceful: graceful)
     }
 }
