@@ -25,10 +25,12 @@ struct RedisProviderCommand: AsyncParsableCommand {
               export REDIS_URL=$(redis-provider sandbox start --cluster)
               redis-provider doctor
               redis-provider call MSET a 1 b 2
+              redis-provider subscribe chat:room1
               redis-provider cluster check
             """,
         subcommands: [
-            Ping.self, Call.self, Scan.self, Config.self, Cluster.self, Doctor.self, Bench.self, Sandbox.self,
+            Ping.self, Call.self, Scan.self, Subscribe.self, PSubscribe.self, SSubscribe.self, Config.self, Cluster.self,
+            Doctor.self, Bench.self, Sandbox.self,
         ]
     )
 

@@ -103,8 +103,9 @@ public final class RedisSubscription: AsyncSequence, Sendable {
         }
     }
 
-    /// The next message; `nil` once cancelled or shut down.
-    func next() async throws(RedisError) -> RedisPubSubMessage? {
+    /// The next message, waiting for it; `nil` once the subscription was cancelled, the
+    /// client shut down, or the task cancelled (which also ends the subscription).
+    public func next() async throws(RedisError) -> RedisPubSubMessage? {
         guard let (_, sink) = register() else { return nil }
         while true {
             if Task.isCancelled {
