@@ -274,6 +274,46 @@ func eventually(_ timeout: Duration = .seconds(5), _ condition: () async throws 
     }
 }
 
+@Suite struct KeyspaceNotificationTests {
+    /// Keyspace notifications come from the node holding the key: the helper subscribes on
+    /// every primary, and keeps a shard's subscription through its failover.
+    @Test(arguments: ClusterServer.available)
+    func keyEventsFromEveryPrimary(server: ClusterServer) async throws {
+        try await withCluster(server) { client, cluster in
+            for i in cluster.nodes.indices { _ = try await cluster.call(i, RESPCommand("CONFIG", "SET", "notify-keyspace-events", "E$")) }
+            let events = try await client.keyspaceNotifications(matching: "__keyevent@0__:set")
+            try await events.activate()
+            let inbox = Inbox(events)
+            for key in ["{a}k", "{b}k", "{c}k"] {
+                try await client.set(key, "1")
+                let message = try await inbox.message(key)
+                #expect(message?.channel == "__keyevent@0__:set" && message?.pattern == "__keyevent@0__:set")
+            }
+            let primary = try await cluster.node(owningSlot: HashSlot.slot(for: "{a}k"))
+            cluster.kill(primary)
+            _ = try await cluster.waitForFailover(of: primary)
+            let deadline = ContinuousClock.now + .seconds(30)
+            var after: RedisPubSubMessage?
+            while after == nil, ContinuousClock.now < deadline {
+                _ = try? await client.set("{a}after", "1")
+                after = try await inbox.message("{a}after", within: .milliseconds(100))
+            }
+            #expect(after?.gapBefore == true)
+        }
+    }
+
+    @Test func standaloneKeyEvents() async throws {
+        try await withClient { redis, _ in
+            try await redis.send("CONFIG", "SET", "notify-keyspace-events", "Ex")
+            let events = try await redis.keyspaceNotifications(matching: "__keyevent@0__:expired")
+            try await events.activate()
+            let inbox = Inbox(events)
+            try await redis.set("short", "1", expiration: .after(.milliseconds(50)))
+            #expect(try await inbox.message("short")?.channel == "__keyevent@0__:expired")
+        }
+    }
+}
+
 extension RESPValue {
     fileprivate var arrayItems: [RESPValue]? {
         if case .array(let items) = self { return items }

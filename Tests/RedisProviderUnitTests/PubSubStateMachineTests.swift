@@ -183,6 +183,36 @@ import Testing
         #expect(error.code == "NOPERM")
     }
 
+    /// A subscription on every primary: one key per primary, each pinned to a slot; the
+    /// server's single name maps back to the key homed on the node that sent it.
+    @Test func aPatternOnEveryPrimaryIsOneKeyPerNode() {
+        var m = Self.machine()
+        let onA = Key(kind: .pattern, name: "__key*__:*", pin: 0)
+        let onB = Key(kind: .pattern, name: "__key*__:*", pin: 8000)
+        m.subscribe(1, [onA, onB])
+        guard case .route(let first, _) = m.nextRepair(now: Self.t0) else { Issue.record("routed"); return }
+        _ = m.homed(first, on: first == onA ? Self.a : Self.b)
+        guard case .route(let second, _) = m.nextRepair(now: Self.t0) else { Issue.record("routed"); return }
+        _ = m.homed(second, on: second == onA ? Self.a : Self.b)
+        let (ca, cb) = (Connection(), Connection())
+        for _ in 0..<2 {
+            guard case .connect(let e) = m.nextRepair(now: Self.t0) else { Issue.record("connects"); return }
+            #expect(Self.words(m.connected(e == Self.a ? ca : cb, to: e)?.commands ?? []) == [["PSUBSCRIBE", "__key*__:*"]])
+        }
+        _ = m.received(.subscribed(.pattern, "__key*__:*"), from: Self.a)
+        #expect(!m.isActive(1))
+        _ = m.received(.subscribed(.pattern, "__key*__:*"), from: Self.b)
+        #expect(m.isActive(1))
+        let event = PubSubEvent.message(.pattern, channel: "__keyevent@0__:set", pattern: "__key*__:*", payload: ByteBuffer(string: "k"))
+        guard case .deliver(_, let to) = m.received(event, from: Self.b) else { Issue.record("delivered"); return }
+        #expect(to == [1])
+        // Node A's connection is lost: only its key is routed again.
+        #expect(m.disconnected(ca, from: Self.a) == [1])
+        guard case .route(onA, refreshTopology: true) = m.nextRepair(now: Self.t0) else { Issue.record("A's key routed again"); return }
+        let leave = m.unsubscribe(1)
+        #expect(leave.close.count == 1 && leave.close[0] === cb)
+    }
+
     @Test func shutdownClosesEveryConnection() {
         var m = Self.machine()
         m.subscribe(1, [Key(kind: .channel, name: "n")])

@@ -41,6 +41,14 @@ extension RedisClientProtocol {
         subscribe(.shardChannel, to: channels)
     }
 
+    /// Keyspace and keyevent notifications (`__keyspace@0__:…`, `__keyevent@0__:…`) from every
+    /// primary, as a pattern subscription. The servers send them only when
+    /// `notify-keyspace-events` is set (e.g. `CONFIG SET notify-keyspace-events Ex` for
+    /// expirations); each message's channel names the event or key, its payload the other.
+    public func keyspaceNotifications(matching pattern: String = "__key*__:*") async throws(RedisError) -> RedisSubscription {
+        try await subscribeOnEveryPrimary(.pattern, to: [pattern])
+    }
+
     /// Subscribes, waits until the server confirmed every channel, runs `body` with the
     /// subscription and ends it afterwards:
     ///

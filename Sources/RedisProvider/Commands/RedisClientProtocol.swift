@@ -38,6 +38,10 @@ public protocol RedisClientProtocol: RedisCommandExecutor {
     /// `ssubscribe(to:)` and `withSubscription(to:kind:_:)` conveniences.
     func subscribe(_ kind: RedisSubscriptionKind, to names: [String]) -> RedisSubscription
 
+    /// Like `subscribe(_:to:)`, but on every primary of a cluster (the one server otherwise):
+    /// keyspace notifications are sent only by the node holding the key.
+    func subscribeOnEveryPrimary(_ kind: RedisSubscriptionKind, to names: [String]) async throws(RedisError) -> RedisSubscription
+
     /// Pings every node (each bounded by `timeout`) and reports reachability, roles and, in a
     /// cluster, slot coverage and `cluster_state`.
     func health(timeout: Duration) async -> RedisHealth

@@ -229,6 +229,12 @@ public final class RedisProvider: RedisClientProtocol, Service {
         client.subscribe(kind, to: names)
     }
 
+    /// Subscribes on every primary of a cluster (the one server standalone), for keyspace
+    /// notifications.
+    public func subscribeOnEveryPrimary(_ kind: RedisSubscriptionKind, to names: [String]) async throws(RedisError) -> RedisSubscription {
+        try await client.subscribeOnEveryPrimary(kind, to: names)
+    }
+
     /// Pings every node (concurrently, each bounded by `timeout`) and reports reachability,
     /// roles, slot coverage and the cluster state, for readiness probes:
     ///

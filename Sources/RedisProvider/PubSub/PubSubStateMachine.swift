@@ -13,8 +13,20 @@ import RESP
 struct PubSubStateMachine<Connection: AnyObject> {
     typealias SubscriberID = UInt64
 
-    /// A channel, pattern or sharded channel.
+    /// A channel, pattern or sharded channel; `pin`, when set, places it on the primary that
+    /// owns that hash slot instead of the one its name hashes to (a subscription on every
+    /// primary is one key per primary, each pinned to a slot of that primary).
     struct Key: Hashable {
+        var kind: RedisSubscriptionKind
+        var name: String
+        var pin: Int? = nil
+
+        /// The slot whose owner the subscription belongs on.
+        var slot: Int { pin ?? HashSlot.slot(for: name) }
+    }
+
+    /// What the server names in its messages and confirmations.
+    private struct Name: Hashable {
         var kind: RedisSubscriptionKind
         var name: String
     }
@@ -71,6 +83,8 @@ struct PubSubStateMachine<Connection: AnyObject> {
     }
 
     private var channels: [Key: Channel] = [:]
+    /// The pinned keys of each name, for the few subscriptions made on every primary.
+    private var pinned: [Name: Set<Int>] = [:]
     private var subscribers: [SubscriberID: [Key]] = [:]
     private var links: [RedisEndpoint: Link] = [:]
     /// A route is being looked up by some consumer (one at a time).
@@ -95,6 +109,7 @@ struct PubSubStateMachine<Connection: AnyObject> {
         for key in keys where !unique.contains(key) {
             unique.append(key)
             channels[key, default: Channel(subscribers: [], home: .homeless(refreshTopology: false))].subscribers.insert(id)
+            if let pin = key.pin { pinned[Name(kind: key.kind, name: key.name), default: []].insert(pin) }
         }
         subscribers[id] = unique
     }
@@ -108,7 +123,15 @@ struct PubSubStateMachine<Connection: AnyObject> {
             channels[key]?.subscribers.remove(id)
             guard let channel = channels[key], channel.subscribers.isEmpty else { continue }
             channels[key] = nil
-            if let endpoint = channel.home.endpoint { dropped[endpoint, default: []].append(key) }
+            if let pin = key.pin {
+                let name = Name(kind: key.kind, name: key.name)
+                pinned[name]?.remove(pin)
+                if pinned[name]?.isEmpty == true { pinned[name] = nil }
+            }
+            // Another key of the same name on that node keeps the server subscription.
+            if let endpoint = channel.home.endpoint, !variants(of: key).contains(where: { channels[$0]?.home.endpoint == endpoint }) {
+                dropped[endpoint, default: []].append(key)
+            }
         }
         var writes: [Write] = []
         var close: [Connection] = []
@@ -231,21 +254,33 @@ struct PubSubStateMachine<Connection: AnyObject> {
         switch event {
         case .message(let kind, let channel, let pattern, let payload):
             let key = Key(kind: kind, name: pattern ?? channel)
-            guard let subscribers = channels[key]?.subscribers else { return .none }
+            var subscribers = channels[key]?.subscribers ?? []
+            if pinned[Name(kind: kind, name: key.name)] != nil {
+                for variant in variants(of: key) where channels[variant]?.home.endpoint == endpoint {
+                    subscribers.formUnion(channels[variant]?.subscribers ?? [])
+                }
+            }
+            guard !subscribers.isEmpty else { return .none }
             return .deliver(RedisPubSubMessage(channel: channel, pattern: pattern, payload: payload), to: subscribers)
         case .subscribed(let kind, let name):
-            let key = Key(kind: kind, name: name)
-            guard let channel = channels[key], channel.home == .pending(endpoint) else { return .none }
-            channels[key]?.home = .active(endpoint)
-            return .wake(channel.subscribers, gap: false)
+            var woken = Set<SubscriberID>()
+            for key in [Key(kind: kind, name: name)] + variants(of: Key(kind: kind, name: name))
+            where channels[key]?.home == .pending(endpoint) {
+                channels[key]?.home = .active(endpoint)
+                woken.formUnion(channels[key]?.subscribers ?? [])
+            }
+            return woken.isEmpty ? .none : .wake(woken, gap: false)
         case .unsubscribed(let kind, let name):
             // Asked-for unsubscriptions concern channels already forgotten. A wanted one that
             // the server ended moved away with its slot: find its new home.
-            guard let name, let channel = channels[Key(kind: kind, name: name)], channel.home.endpoint == endpoint else {
-                return .none
+            guard let name else { return .none }
+            var lost = Set<SubscriberID>()
+            for key in [Key(kind: kind, name: name)] + variants(of: Key(kind: kind, name: name))
+            where channels[key]?.home.endpoint == endpoint {
+                channels[key]?.home = .homeless(refreshTopology: true)
+                lost.formUnion(channels[key]?.subscribers ?? [])
             }
-            channels[Key(kind: kind, name: name)]?.home = .homeless(refreshTopology: true)
-            return .wake(channel.subscribers, gap: true)
+            return lost.isEmpty ? .none : .wake(lost, gap: true)
         case .error(let error):
             return refused(error, by: endpoint)
         case .pong, .other:
@@ -275,11 +310,19 @@ struct PubSubStateMachine<Connection: AnyObject> {
         }
         links.removeAll()
         channels.removeAll()
+        pinned.removeAll()
         subscribers.removeAll()
         return open
     }
 
     // MARK: - Helpers
+
+    /// The pinned keys sharing `key`'s kind and name (not `key` itself).
+    private func variants(of key: Key) -> [Key] {
+        (pinned[Name(kind: key.kind, name: key.name)] ?? []).compactMap { pin in
+            pin == key.pin ? nil : Key(kind: key.kind, name: key.name, pin: pin)
+        } + (key.pin != nil && channels[Key(kind: key.kind, name: key.name)] != nil ? [Key(kind: key.kind, name: key.name)] : [])
+    }
 
     /// Sends every channel homed on `endpoint` back to be routed; returns their subscribers.
     @discardableResult
@@ -296,7 +339,7 @@ struct PubSubStateMachine<Connection: AnyObject> {
     /// per hash slot, as the server requires.
     static func commands(_ keys: [Key], subscribe: Bool) -> [RESPCommand] {
         RedisSubscriptionKind.allCases.flatMap { kind -> [RESPCommand] in
-            let names = keys.filter { $0.kind == kind }.map(\.name).sorted()
+            let names = Set(keys.filter { $0.kind == kind }.map(\.name)).sorted()
             guard !names.isEmpty else { return [] }
             let name = subscribe ? kind.subscribeCommand : kind.unsubscribeCommand
             guard kind == .shardChannel else { return [RESPCommand(name, arguments: names)] }

@@ -28,6 +28,7 @@ public final class RedisSubscription: AsyncSequence, Sendable {
     /// The channels (or patterns) named.
     public let names: [String]
     private let hub: PubSubHub
+    private let keys: [PubSubStateMachine<RedisConnection>.Key]
     private let registration = Mutex<Registration>(.none)
 
     private enum Registration {
@@ -36,10 +37,11 @@ public final class RedisSubscription: AsyncSequence, Sendable {
         case cancelled
     }
 
-    init(hub: PubSubHub, kind: RedisSubscriptionKind, names: [String]) {
+    init(hub: PubSubHub, kind: RedisSubscriptionKind, names: [String], keys: [PubSubStateMachine<RedisConnection>.Key]? = nil) {
         self.hub = hub
         self.kind = kind
         self.names = names
+        self.keys = keys ?? names.map { PubSubStateMachine.Key(kind: kind, name: $0) }
     }
 
     deinit { cancel() }
@@ -138,7 +140,7 @@ public final class RedisSubscription: AsyncSequence, Sendable {
             case .cancelled:
                 return nil
             case .none:
-                let (id, sink) = hub.subscribe(names.map { PubSubStateMachine.Key(kind: kind, name: $0) })
+                let (id, sink) = hub.subscribe(keys)
                 r = .registered(id: id, sink: sink)
                 return (id, sink)
             }

@@ -36,6 +36,11 @@ public final class RedisClient: RedisClientProtocol {
         RedisSubscription(hub: pubSub, kind: kind, names: names)
     }
 
+    /// The one server's subscription: ``subscribe(_:to:)``.
+    public func subscribeOnEveryPrimary(_ kind: RedisSubscriptionKind, to names: [String]) async throws(RedisError) -> RedisSubscription {
+        subscribe(kind, to: names)
+    }
+
     /// A client for the first node of `url`, configured by its credentials and options.
     public convenience init(
         url: RedisURL,
