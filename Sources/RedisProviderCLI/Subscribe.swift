@@ -22,6 +22,9 @@ struct SubscribeOptions: ParsableArguments {
     @Option(name: .long, help: "Exit after this many messages (default: run until Ctrl-C).")
     var count: Int?
 
+    @Option(name: .long, help: "Subscribers in this process sharing the server subscription; all but the first read without printing (fan-out measurements).")
+    var subscribers = 1
+
     /// Subscribes to `names`, prints the confirmations and then every message in redis-cli's
     /// layout; a gap (the subscription was re-established) is noted on standard error. Ctrl-C
     /// (or SIGTERM) ends it cleanly with status 0.
@@ -29,8 +32,10 @@ struct SubscribeOptions: ParsableArguments {
         let settings = try await connection.settings()
         let provider = try connection.makeProvider(settings)
         let subscription = provider.subscribe(kind, to: names)
+        let silent = (1..<max(1, subscribers)).map { _ in provider.subscribe(kind, to: names) }
         let (raw, limit) = (raw, count)
         let work = Task {
+            for other in silent { try await other.activate() }
             try await subscription.activate()
             let out = FileHandle.standardOutput
             if !raw { out.write(Data("Reading messages... (press Ctrl-C to quit)\n".utf8)) }
@@ -41,14 +46,18 @@ struct SubscribeOptions: ParsableArguments {
                 ])
                 out.write(Data(RedisCLIFormat.formatBytes(confirmation, raw: raw)))
             }
-            var received = 0
-            while let message = try await subscription.next() {
-                if message.gapBefore {
-                    FileHandle.standardError.write(Data("(messages may have been lost: the subscription was re-established)\n".utf8))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for other in silent {
+                    group.addTask {
+                        var received = 0
+                        while try await other.next() != nil {
+                            received += 1
+                            if let limit, received >= limit { return }
+                        }
+                    }
                 }
-                out.write(Data(RedisCLIFormat.formatBytes(Self.reply(kind, message), raw: raw)))
-                received += 1
-                if let limit, received >= limit { return }
+                try await Self.print(subscription, kind, raw: raw, limit: limit)
+                try await group.waitForAll()
             }
         }
         // Installed before anything is subscribed, so that an early Ctrl-C ends cleanly too.
@@ -56,8 +65,23 @@ struct SubscribeOptions: ParsableArguments {
         defer { stop() }
         let outcome = await work.result
         subscription.cancel()
+        for other in silent { other.cancel() }
         await provider.shutdown()
         if case .failure(let error) = outcome, (error as? RedisError)?.kind != .cancelled { throw error }
+    }
+
+    /// Prints `subscription`'s messages until `limit` (or its end).
+    static func print(_ subscription: RedisSubscription, _ kind: RedisSubscriptionKind, raw: Bool, limit: Int?) async throws {
+        let out = FileHandle.standardOutput
+        var received = 0
+        while let message = try await subscription.next() {
+            if message.gapBefore {
+                FileHandle.standardError.write(Data("(messages may have been lost: the subscription was re-established)\n".utf8))
+            }
+            out.write(Data(RedisCLIFormat.formatBytes(Self.reply(kind, message), raw: raw)))
+            received += 1
+            if let limit, received >= limit { return }
+        }
     }
 
     /// A message as redis-cli shows it: `message`, `pmessage` (with the pattern) or `smessage`.
