@@ -61,10 +61,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Server processes for the test support and the CLI's sandbox: starting and stopping
+        // children by pid, free loopback ports, and forming nodes into a cluster.
+        .target(
+            name: "RedisProviderSandbox",
+            dependencies: ["RESP"]
+        ),
         .target(
             name: "RedisProviderTestSupport",
             dependencies: [
                 "RedisProvider",
+                "RedisProviderSandbox",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -74,7 +81,7 @@ let package = Package(
             dependencies: [
                 "RedisProvider",
                 "RedisProviderOperations",
-                "RedisProviderTestSupport",  // sandbox: the same process handling as the tests
+                "RedisProviderSandbox",  // the same process handling and cluster formation as the tests
                 "RESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -12,8 +12,8 @@ bin=$(swift build --package-path Examples/CacheService --show-bin-path)/CacheSer
 get() { python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' "$1"; }
 header() { python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).headers[sys.argv[2]])' "$1" "$2"; }
 
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+services=()
+trap 'for p in "${services[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
 check_service() {  # $1: expected cache kind; the rest: env arguments for the service
   local kind=$1 port service
@@ -21,7 +21,7 @@ check_service() {  # $1: expected cache kind; the rest: env arguments for the se
   port=$(free_port)
   env -u REDIS_URL -u CACHE_PROVIDER -u REDIS_PROVIDER_CONFIG_DIR "$@" PORT="$port" "$bin" &
   service=$!
-  pids+=("$service")
+  services+=("$service")
   for _ in $(seq 100); do get "http://127.0.0.1:$port/live" >/dev/null 2>&1 && break; sleep 0.1; done
   local first second
   first=$(get "http://127.0.0.1:$port/fib/30")

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import RESP
 import RedisProvider
-import RedisProviderTestSupport
+import RedisProviderSandbox
 import RedisProviderOperations
 
 /// `redis-provider sandbox start|stop|status`: a local server or cluster to try things on.
@@ -59,6 +59,9 @@ struct SandboxStart: AsyncParsableCommand {
     @Option(name: .customLong("server-binary"), help: "The server executable to run (default: found as described above).")
     var serverBinary: String?
 
+    @Option(name: .customLong("node-timeout"), help: "The cluster's cluster-node-timeout in milliseconds; lower fails over sooner.")
+    var nodeTimeout = 2000
+
     func run() async throws {
         let directory = location.directory
         if let existing = try SandboxState.load(from: directory) {
@@ -106,7 +109,8 @@ struct SandboxStart: AsyncParsableCommand {
             }
             do {
                 return try await SandboxProcesses.start(
-                    binary: binary, port: port, busPort: busPort, directory: directory.appendingPathComponent("node-\(port)"))
+                    binary: binary, port: port, busPort: busPort, directory: directory.appendingPathComponent("node-\(port)"),
+                    nodeTimeoutMilliseconds: nodeTimeout)
             } catch {
                 lastError = error
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent("node-\(port)"))
@@ -120,41 +124,26 @@ struct SandboxStart: AsyncParsableCommand {
         for _ in 0..<6 { started.append(try await startNode(binary: binary, directory: directory, cluster: true)) }
         let nodes = started
         ClusterOutput.progress("forming the cluster (3 primaries, 3 replicas)…")
-        var ids: [String] = []
-        for (i, node) in nodes.enumerated() {
-            guard let id = try await SandboxProcesses.command(port: node.port, RESPCommand("CLUSTER", "MYID")).string else {
-                throw SandboxError("CLUSTER MYID gave no ID on port \(node.port)")
-            }
-            ids.append(id)
-            _ = try await SandboxProcesses.command(port: node.port, RESPCommand("CLUSTER", "SET-CONFIG-EPOCH", i + 1))
-        }
-        let ranges = [0...5460, 5461...10922, 10923...16383]
-        for (i, range) in ranges.enumerated() {
-            _ = try await SandboxProcesses.command(
-                port: nodes[i].port, RESPCommand("CLUSTER", "ADDSLOTSRANGE", range.lowerBound, range.upperBound))
-        }
-        for node in nodes.dropFirst() {
-            _ = try await SandboxProcesses.command(
-                port: node.port, RESPCommand("CLUSTER", "MEET", "127.0.0.1", nodes[0].port, nodes[0].busPort ?? 0))
-        }
-        try await waitFor("every node to know the others") {
-            for node in nodes {
-                guard let text = try? await SandboxProcesses.command(port: node.port, RESPCommand("CLUSTER", "NODES")).string,
-                    let lines = try? ClusterNodesLine.parseAll(text),
-                    Set(lines.filter { !$0.flags.contains("handshake") }.map(\.id)) == Set(ids)
-                else { return false }
-            }
-            return true
-        }
-        for i in 3..<6 {
-            _ = try await SandboxProcesses.command(port: nodes[i].port, RESPCommand("CLUSTER", "REPLICATE", ids[i - 3]))
-        }
+        _ = try await ClusterFormation.form(
+            count: nodes.count, primaries: 3, meetPort: nodes[0].port, meetBusPort: nodes[0].busPort ?? 0, timeout: .seconds(30)
+        ) { i, command in try await SandboxProcesses.command(port: nodes[i].port, command) }
         let seeds = nodes.prefix(3).map { RedisEndpoint(host: "127.0.0.1", port: $0.port) }
         ClusterOutput.progress("waiting for cluster_state:ok and the replicas…")
         try await waitFor("the cluster to become healthy (see redis-provider cluster check)") {
             await ClusterInspector.inspect(
                 seeds: Array(seeds), configuration: RedisClientConfiguration(protocolVersion: 2), timeout: .seconds(2)
             ).isHealthy
+        }
+        // A replica's first full sync (a fork and a transfer) would otherwise fall into
+        // whatever the user runs first, a benchmark say.
+        try await waitFor("every replica's first sync with its primary") {
+            for node in nodes {
+                guard case .bulkString(let info)? = try? await SandboxProcesses.command(port: node.port, RESPCommand("INFO", "replication"))
+                else { return false }
+                let text = String(buffer: info)
+                if text.contains("role:slave"), !text.contains("master_link_status:up") { return false }
+            }
+            return true
         }
         let url = "redis://" + seeds.map(\.description).joined(separator: ",") + "?cluster=true"
         return SandboxState(mode: "cluster", binary: binary, url: url, nodes: nodes, startedAt: Date())

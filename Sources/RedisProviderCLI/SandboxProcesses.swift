@@ -1,7 +1,7 @@
 import Foundation
 import RESP
 import RedisProvider
-import RedisProviderTestSupport
+import RedisProviderSandbox
 
 #if canImport(Glibc)
 import Glibc

@@ -175,61 +175,16 @@ public final class RedisCluster: Sendable {
 
     func form(timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
-        let (nodes, count, primaries) = (self.nodes, self.nodes.count, options.primaries)
-        for i in 0..<count {
-            let id = try await call(i, RESPCommand("CLUSTER", "MYID")).string ?? ""
-            guard id.count == 40 else { throw RedisServerError("node \(i): unexpected CLUSTER MYID reply '\(id)'") }
-            state.withLock { $0.ids[i] = id }
-            try await announceClientIP(i)
-            // Distinct epochs up front, as redis-cli does, so no collision has to be resolved.
-            _ = try await call(i, RESPCommand("CLUSTER", "SET-CONFIG-EPOCH", i + 1))
-        }
-        for (p, range) in Self.slotRanges(primaries: primaries).enumerated() {
-            _ = try await call(p, RESPCommand("CLUSTER", "ADDSLOTSRANGE", range.lowerBound, range.upperBound))
-        }
-        // The meeting address is 127.0.0.1 whatever is announced: the nodes listen there only.
-        for i in 1..<max(count, 1) {
-            _ = try await call(i, RESPCommand("CLUSTER", "MEET", "127.0.0.1", nodes[0].port, busPorts[0]))
-        }
-        let ids = Set(state.withLock { $0.ids })
-        var reason = ""
-        while true {
-            var known = true
-            for i in 0..<count {
-                guard let text = try? await call(i, RESPCommand("CLUSTER", "NODES")).string else { known = false; break }
-                let seen = Set(ClusterView(parsing: text).lines.filter { !$0.handshake }.map(\.id))
-                if !ids.isSubset(of: seen) { known = false; reason = "node \(i) knows \(seen.count) of \(count) nodes"; break }
-            }
-            if known { break }
-            guard ContinuousClock.now < deadline else { throw RedisServerError("the nodes did not meet in time: \(reason)") }
-            try await Task.sleep(for: Self.pollInterval)
-        }
-        let allIDs = state.withLock { $0.ids }
-        for r in primaries..<count {
-            _ = try await call(r, RESPCommand("CLUSTER", "REPLICATE", allIDs[(r - primaries) % primaries]))
-        }
-        let expectedReplicas = count - primaries
+        let primaries = options.primaries
+        let ids = try await ClusterFormation.form(
+            count: nodes.count, primaries: primaries, meetPort: nodes[0].port, meetBusPort: busPorts[0], timeout: timeout,
+            call: { i, command in try await call(i, command) }, prepare: { i in try await announceClientIP(i) })
+        state.withLock { $0.ids = ids }
+        let expectedReplicas = nodes.count - primaries
         try await waitUntilHealthy(until: deadline) { view in
             view.lines.filter { $0.isPrimary && !$0.slots.isEmpty }.count == primaries
                 && view.lines.filter { !$0.isPrimary }.count == expectedReplicas
         }
-    }
-
-    /// The slot ranges `redis-cli --cluster create` gives `primaries` primaries.
-    static func slotRanges(primaries: Int) -> [ClosedRange<Int>] {
-        let perNode = 16384.0 / Double(primaries)
-        var first = 0
-        var cursor = 0.0
-        var ranges: [ClosedRange<Int>] = []
-        for j in 0..<primaries {
-            var last = Int((cursor + perNode - 1).rounded())
-            if last > 16383 || j == primaries - 1 { last = 16383 }
-            if last < first { last = first }
-            ranges.append(first...last)
-            first = last + 1
-            cursor += perNode
-        }
-        return ranges
     }
 
     /// Sets `cluster-announce-client-ipv4` on node `i` when `announceIP` is set.

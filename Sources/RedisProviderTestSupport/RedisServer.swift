@@ -167,9 +167,3 @@ public final class RedisServer: @unchecked Sendable {
         throw RedisServerError("redis-server is not installed; run: apt-get install -y redis-server redis-tools")
     }
 }
-
-/// Why a test server could not be started.
-public struct RedisServerError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}

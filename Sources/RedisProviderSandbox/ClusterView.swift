@@ -1,35 +1,21 @@
-import Foundation
-import NIOCore
-import RESP
-import RedisProvider
-import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-
-// MARK: - CLUSTER NODES
-
-/// One node's view of the cluster, parsed from `CLUSTER NODES`.
-struct ClusterView: Sendable {
-    struct Line: Sendable {
-        var id: String
+/// One node's view of the cluster, parsed from `CLUSTER NODES` (for forming and watching
+/// test and sandbox clusters; the operator's full parser is `ClusterNodesLine`).
+package struct ClusterView: Sendable {
+    package struct Line: Sendable {
+        package var id: String
         /// `ip:port@busport[,hostname]`, as announced.
-        var address: String
-        var isPrimary: Bool
-        var masterID: String?
+        package var address: String
+        package var isPrimary: Bool
+        package var masterID: String?
         /// `fail` or `fail?`.
-        var failed: Bool
-        var handshake: Bool
-        var slots: [ClosedRange<Int>]
+        package var failed: Bool
+        package var handshake: Bool
+        package var slots: [ClosedRange<Int>]
     }
 
-    var lines: [Line]
+    package var lines: [Line]
 
-    init(parsing text: String) {
+    package init(parsing text: String) {
         lines = text.split(whereSeparator: \.isNewline).compactMap { raw in
             let f = raw.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             guard f.count >= 8 else { return nil }
@@ -47,22 +33,22 @@ struct ClusterView: Sendable {
         }
     }
 
-    func line(id: String) -> Line? { lines.first { $0.id == id } }
+    package func line(id: String) -> Line? { lines.first { $0.id == id } }
 
-    func owner(ofSlot slot: Int) -> Line? {
+    package func owner(ofSlot slot: Int) -> Line? {
         lines.first { $0.isPrimary && $0.slots.contains { $0.contains(slot) } }
     }
 
     /// What every node must agree on: ids, announced addresses, roles, replication, failure
     /// flags and slots (the `myself` flag, timings and local migration marks left out).
-    var normalized: [String] {
+    package var normalized: [String] {
         lines.filter { !$0.handshake }.map { l in
             let slots = l.slots.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
             return "\(l.id) \(l.address) \(l.isPrimary ? "primary" : "replica") \(l.masterID ?? "-") \(l.failed ? "failed" : "ok") \(slots.joined(separator: " "))"
         }.sorted()
     }
 
-    var summary: String {
+    package var summary: String {
         lines.filter { !$0.handshake }.map { l in
             let slots = l.slots.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
             let role = l.isPrimary ? "primary" : "replica of \(l.masterID?.prefix(8) ?? "?")"
