@@ -9,16 +9,14 @@ extension RedisClusterClient {
     public func refresh(force: Bool = true) async throws(RedisError) -> SlotMap {
         while true {
             let now = ContinuousClock.now
-            let decision = try state.withLock { s throws(RedisError) in
-                if s.isShutdown { throw RedisError(.shutdown, "The cluster client was shut down") }
-                return (s.refresh.requested(force: force, haveMap: s.slotMap != nil, now: now), s.slotMap)
-            }
-            switch decision {
-            case (.useCurrent, let map?):
+            switch state.withLock({ $0.refreshRequested(force: force, now: now) }) {
+            case .shutdown:
+                throw RedisError(.shutdown, "The cluster client was shut down")
+            case .use(let map):
                 return map
-            case (.useCurrent, nil), (.discover, _):
+            case .discover:
                 return try await discoverAndTell()
-            case (.wait, _):
+            case .wait:
                 if let map = try await waitForRefresh() { return map }
             }
         }
@@ -27,19 +25,23 @@ extension RedisClusterClient {
     /// Runs one discovery and gives its outcome to the callers that waited for it. A caller
     /// cancelled meanwhile ends the discovery; its waiters then ask again.
     private func discoverAndTell() async throws(RedisError) -> SlotMap {
-        let result: Result<SlotMap, RedisError>
-        do { result = .success(try await discover()) } catch { result = .failure(error) }
-        let waiters = state.withLock { $0.refresh.finished(now: .now) }
-        switch result {
-        case .success(let map):
-            for waiter in waiters { waiter.continuation.resume(returning: map) }
-            return map
-        case .failure(let error):
+        let map: SlotMap
+        do {
+            map = try await discover()
+        } catch {
             let cancelled = error.kind == .cancelled || Task.isCancelled
+            let now = ContinuousClock.now
+            let waiters = state.withLock { $0.discoveryFailed(now: now, cancelled: cancelled || error.kind == .shutdown) }
             for waiter in waiters { waiter.continuation.resume(throwing: cancelled ? AskAgain() : error) }
             if error.kind != .shutdown { observer.withLock { $0 }.refreshFailed(error) }
             throw error
         }
+        let now = ContinuousClock.now
+        let (previous, waiters) = state.withLock { $0.discovered(map, now: now) }
+        await pool.retain(only: map.endpoints, keeping: Set(seeds))
+        observer.withLock { $0 }.topologyChanged(previous, map)
+        for waiter in waiters { waiter.continuation.resume(returning: map) }
+        return map
     }
 
     private struct AskAgain: Error {}
@@ -55,7 +57,7 @@ extension RedisClusterClient {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SlotMap, any Error>) in
                     let parked = state.withLock { s -> Bool? in
                         if Task.isCancelled { return nil }
-                        return s.refresh.park(RefreshWaiter(id: id, continuation: continuation))
+                        return s.park(RefreshWaiter(id: id, continuation: continuation))
                     }
                     switch parked {
                     case true?: break
@@ -64,7 +66,7 @@ extension RedisClusterClient {
                     }
                 }
             } onCancel: {
-                state.withLock { $0.refresh.removeWaiter { $0.id == id } }?.continuation.resume(throwing: cancelled)
+                state.withLock { $0.removeWaiter { $0.id == id } }?.continuation.resume(throwing: cancelled)
             }
         } catch is AskAgain {
             return nil
@@ -74,7 +76,7 @@ extension RedisClusterClient {
     }
 
     /// One discovery: ask known nodes (or the seeds, resolved again when every known node is
-    /// lost), take the majority view, connect to new primaries, then publish the new map.
+    /// lost), take the majority view and connect to its primaries; the caller publishes it.
     private func discover() async throws(RedisError) -> SlotMap {
         let known = state.withLock { $0.slotMap.map { Array($0.endpoints) } } ?? []
         var view: ClusterTopology
@@ -93,16 +95,12 @@ extension RedisClusterClient {
                 throw e
             }
         }
-        if options.retryPolicy == nil, !state.withLock({ $0.retryPolicySized }),
+        if state.withLock({ $0.wantsRetryPolicySized }),
             let primary = view.primaries.first, let timeout = await discovery.nodeTimeout(from: primary.endpoint)
         {
-            state.withLock {
-                $0.retryPolicy = ClusterRetryPolicy.sized(forNodeTimeout: timeout)
-                $0.retryPolicySized = true
-            }
+            state.withLock { $0.nodeTimeoutFound(timeout) }
         }
         let map = SlotMap(view)
-        let previous = state.withLock { $0.published }
         // Make before break: connections to the primaries open before the map is published.
         await withTaskGroup(of: Void.self) { group in
             for endpoint in map.primaries {
@@ -110,14 +108,6 @@ extension RedisClusterClient {
             }
         }
         if options.readPolicy == .lowestLatency { await measureLatencies(map) }
-        state.withLock {
-            $0.slotMap = map
-            $0.published = map
-            $0.nodes = [:]
-            $0.primaryOfRoute = []
-        }
-        await pool.retain(only: map.endpoints, keeping: Set(seeds))
-        observer.withLock { $0 }.topologyChanged(previous, map)
         return map
     }
 
@@ -127,7 +117,7 @@ extension RedisClusterClient {
             let start = ContinuousClock.now
             if (try? await pool.node(endpoint).send(RESPCommand("PING"))) != nil { measured[endpoint] = .now - start }
         }
-        state.withLock { $0.latencies = measured }
+        state.withLock { $0.measured(measured) }
     }
 
     /// Asks ``run()`` for a refresh (throttled) after a MOVED.

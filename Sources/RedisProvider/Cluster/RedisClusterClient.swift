@@ -24,7 +24,7 @@ public final class RedisClusterClient: RedisClientProtocol {
     let pool: ClusterNodePool
     let discovery: ClusterDiscovery
     let pubSub: PubSubHub
-    let state: Mutex<State>
+    let state: Mutex<ClusterStateMachine<RedisNodeClient, RefreshWaiter>>
     private let jitterSeeds = Atomic<UInt64>(UInt64.random(in: .min ... .max))
     /// Told about redirects, retries and topology changes (the provider's telemetry).
     let observer = Mutex(ClusterObserver())
@@ -40,25 +40,9 @@ public final class RedisClusterClient: RedisClientProtocol {
         let continuation: CheckedContinuation<SlotMap, any Error>
     }
 
-    struct State {
-        /// The routing table: the last published map with MOVED patches applied since.
-        var slotMap: SlotMap?
-        /// The map as the last discovery published it, before any MOVED patch: what the next
-        /// discovery compares against, so that topology events describe every change in the
-        /// cluster, whether a MOVED reply or a refresh learned of it first.
-        var published: SlotMap?
-        var refresh: TopologyRefreshGate<RefreshWaiter>
-        var retryPolicy: ClusterRetryPolicy
-        var retryPolicySized = false
-        var rotation = 0
-        var latencies: [RedisEndpoint: Duration] = [:]
-        /// The pool's clients for the current map's nodes, so routing takes one lock.
-        var nodes: [RedisEndpoint: RedisNodeClient] = [:]
-        /// Each route's primary with its client, by the map's route index, filled as commands
-        /// find them: a command for a primary gets its node by array reads, hashing nothing.
-        var primaryOfRoute: [(endpoint: RedisEndpoint, node: RedisNodeClient)?] = []
-        var isShutdown = false
-    }
+    /// Where the cluster stands as far as this client can tell: discovering, healthy, degraded
+    /// (slots without a primary), unavailable (the last discovery reached no node), shut down.
+    var phase: ClusterStateMachine<RedisNodeClient, RefreshWaiter>.Phase { state.withLock { $0.phase } }
 
     /// A client for the cluster the seeds belong to. Nothing connects until the first command.
     public init(
@@ -80,9 +64,9 @@ public final class RedisClusterClient: RedisClientProtocol {
         let pool = self.pool
         self.pubSub = PubSubHub(configuration: configuration, node: { pool.node($0) })
         self.state = Mutex(
-            State(
-                refresh: TopologyRefreshGate(minimumInterval: options.minimumRefreshInterval),
-                retryPolicy: options.retryPolicy ?? ClusterRetryPolicy()))
+            ClusterStateMachine(
+                minimumRefreshInterval: options.minimumRefreshInterval, retryPolicy: options.retryPolicy,
+                readPolicy: options.readPolicy))
         (refreshRequests, refreshRequester) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         pubSub.route { [weak self] key, refreshTopology async throws(RedisError) -> RedisEndpoint in
             guard let self else { throw RedisError(.shutdown, "The cluster client was shut down") }
@@ -266,7 +250,7 @@ public final class RedisClusterClient: RedisClientProtocol {
         for effect in effects {
             switch effect {
             case .patchSlot(let slot, let endpoint):
-                state.withLock { _ = $0.slotMap?.apply(movedSlot: slot, to: endpoint) }
+                state.withLock { $0.moved(slot: slot, to: endpoint) }
             case .scheduleRefresh:
                 scheduleRefresh()
             }
@@ -297,68 +281,12 @@ public final class RedisClusterClient: RedisClientProtocol {
         }
     }
 
-    private enum Pick {
-        case shutdown
-        case noMap
-        case picked((endpoint: RedisEndpoint, node: RedisNodeClient)?, ClusterRetryPolicy)
-    }
+    private typealias Pick = ClusterStateMachine<RedisNodeClient, RefreshWaiter>.Pick
 
     /// One lock for the hot path: the slot's node under the read policy, its client, and the
     /// retry policy.
     private func pick(slot: Int?, readOnly: Bool) -> Pick {
-        let toPrimary = !readOnly || options.readPolicy == .primary
-        return state.withLock { s -> Pick in
-            if s.isShutdown { return .shutdown }
-            let route = slot.flatMap { s.slotMap?.routeIndex(for: $0) }
-            if toPrimary, let route, route < s.primaryOfRoute.count, let known = s.primaryOfRoute[route] {
-                return .picked(known, s.retryPolicy)
-            }
-            guard let map = s.slotMap else { return .noMap }
-            guard let endpoint = Self.choose(&s, map, slot: slot, readOnly: readOnly, policy: options.readPolicy) else {
-                return .picked(nil, s.retryPolicy)
-            }
-            let node: RedisNodeClient
-            if let cached = s.nodes[endpoint] {
-                node = cached
-            } else {
-                node = pool.node(endpoint)
-                s.nodes[endpoint] = node
-            }
-            if toPrimary, let route {
-                if route >= s.primaryOfRoute.count {
-                    s.primaryOfRoute.append(contentsOf: repeatElement(nil, count: route + 1 - s.primaryOfRoute.count))
-                }
-                s.primaryOfRoute[route] = (endpoint, node)
-            }
-            return .picked((endpoint, node), s.retryPolicy)
-        }
-    }
-
-    private static func choose(
-        _ s: inout State, _ map: SlotMap, slot: Int?, readOnly: Bool, policy readPolicy: RedisReadPolicy
-    ) -> RedisEndpoint? {
-        guard let slot else {
-            let primaries = map.primaries
-            guard !primaries.isEmpty else { return nil }
-            s.rotation &+= 1
-            return primaries[s.rotation % primaries.count]
-        }
-        let primary = map.primary(for: slot)
-        guard readOnly, readPolicy != .primary else { return primary }
-        let replicas = map.replicas(for: slot)
-        guard !replicas.isEmpty else { return primary }
-        switch readPolicy {
-        case .primary:
-            return primary
-        case .preferReplica:
-            return replicas.randomElement()
-        case .roundRobinReplicas:
-            s.rotation &+= 1
-            return replicas[s.rotation % replicas.count]
-        case .lowestLatency:
-            let candidates = replicas + (primary.map { [$0] } ?? [])
-            return candidates.min { (s.latencies[$0] ?? .seconds(1)) < (s.latencies[$1] ?? .seconds(1)) }
-        }
+        state.withLock { $0.pick(slot: slot, readOnly: readOnly, makeNode: pool.node) }
     }
 
     /// The current slot map, discovering the topology first when there is none.
@@ -378,7 +306,7 @@ public final class RedisClusterClient: RedisClientProtocol {
     /// Ends ``run()`` and closes every connection; replies already on their way are awaited
     /// first.
     public func shutdown() async {
-        state.withLock { $0.isShutdown = true }
+        state.withLock { $0.shutdown() }
         pubSub.shutdown()
         refreshRequester.finish()
         await pool.shutdown()
