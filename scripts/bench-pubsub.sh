@@ -43,8 +43,17 @@ measure() {
 
 for round in $(seq "$rounds"); do
   echo "== round $round"
-  measure "redis-cli SUBSCRIBE" bash -c "redis-cli -p $port --raw SUBSCRIBE bench | head -n $((3 + 3 * n))"
-  measure "redis-provider subscribe (1 subscriber)" .build/release/redis-provider subscribe --url "$url" --raw --count "$n" bench
+  measure "redis-cli SUBSCRIBE" python3 -c '
+import subprocess, sys
+port, n = sys.argv[1], int(sys.argv[2])
+cli = subprocess.Popen(["redis-cli", "-p", port, "--raw", "SUBSCRIBE", "bench"], stdout=subprocess.PIPE)
+for _ in range(3 + 3 * n):
+    cli.stdout.readline()
+cli.kill()
+' "$port" "$n"
+  # A buffer that holds the whole run: redis-cli never drops, so neither may the compared reader.
+  measure "redis-provider subscribe (1 subscriber)" .build/release/redis-provider subscribe --url "$url" --raw --count "$n" \
+    --buffer "$((2 * n))" bench
   measure "redis-provider subscribe (100 subscribers, $((100 * n)) deliveries)" \
-    .build/release/redis-provider subscribe --url "$url" --raw --count "$n" --subscribers 100 bench
+    .build/release/redis-provider subscribe --url "$url" --raw --count "$n" --buffer "$((2 * n))" --subscribers 100 bench
 done

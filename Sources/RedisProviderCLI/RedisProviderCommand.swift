@@ -93,10 +93,12 @@ struct ConnectionOptions: ParsableArguments {
     /// `eventLoopGroup` (callers running on a loop then use its connection).
     func makeProvider(
         _ settings: RedisProviderSettings, protocolVersion: Int? = nil, cluster: Bool? = nil,
-        connectionsPerEventLoop: Bool = false, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        connectionsPerEventLoop: Bool = false, subscriptionBufferSize: Int? = nil,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(RedisError) -> RedisProvider {
         let url = settings.url!
         var configuration = settings.clientConfiguration()
+        if let subscriptionBufferSize { configuration.subscriptionBufferSize = subscriptionBufferSize }
         if let protocolVersion, url.options.protocolVersion == nil { configuration.protocolVersion = protocolVersion }
         if connectionsPerEventLoop {
             configuration.connectionsPerNode = max(configuration.connectionsPerNode, Array(eventLoopGroup.makeIterator()).count)

@@ -25,12 +25,15 @@ struct SubscribeOptions: ParsableArguments {
     @Option(name: .long, help: "Subscribers in this process sharing the server subscription; all but the first read without printing (fan-out measurements).")
     var subscribers = 1
 
+    @Option(name: .long, help: "Messages each subscriber may have waiting before the oldest is dropped.")
+    var buffer = 1024
+
     /// Subscribes to `names`, prints the confirmations and then every message in redis-cli's
     /// layout; a gap (the subscription was re-established) is noted on standard error. Ctrl-C
     /// (or SIGTERM) ends it cleanly with status 0.
     func run(_ kind: RedisSubscriptionKind, _ names: [String]) async throws {
         let settings = try await connection.settings()
-        let provider = try connection.makeProvider(settings)
+        let provider = try connection.makeProvider(settings, subscriptionBufferSize: buffer)
         let subscription = provider.subscribe(kind, to: names)
         let silent = (1..<max(1, subscribers)).map { _ in provider.subscribe(kind, to: names) }
         let (raw, limit) = (raw, count)
@@ -76,7 +79,8 @@ struct SubscribeOptions: ParsableArguments {
         var received = 0
         while let message = try await subscription.next() {
             if message.gapBefore {
-                FileHandle.standardError.write(Data("(messages may have been lost: the subscription was re-established)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("(messages may have been lost here: the subscription was re-established, or this reader fell behind)\n".utf8))
             }
             out.write(Data(RedisCLIFormat.formatBytes(Self.reply(kind, message), raw: raw)))
             received += 1
