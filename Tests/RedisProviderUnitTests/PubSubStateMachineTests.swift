@@ -128,6 +128,38 @@ import Testing
         }
     }
 
+    /// In a cluster the channels of an unreachable node are routed again while its reconnect
+    /// backs off: a promoted replica takes them over without waiting out the backoff.
+    @Test func anUnreachableNodesChannelsAreRoutedAgainWhileItBacksOff() {
+        var m = Machine(backoff: ReconnectBackoff(base: .seconds(1), cap: .seconds(2)), rerouteInterval: .milliseconds(100))
+        m.subscribe(1, [Key(kind: .shardChannel, name: "{o}x")])
+        guard case .route(let key, _) = m.nextRepair(now: Self.t0) else { Issue.record("routed"); return }
+        _ = m.homed(key, on: Self.a)
+        guard case .connect(Self.a) = m.nextRepair(now: Self.t0) else { Issue.record("connects"); return }
+        var random = SplitMix64(seed: 7)
+        m.connectFailed(to: Self.a, now: Self.t0, using: &random)
+        guard case .route(key, refreshTopology: true) = m.nextRepair(now: Self.t0) else { Issue.record("routed again"); return }
+        _ = m.homed(key, on: Self.a)  // the map still names the dead node
+        // Backing off: the next look is due after the reroute interval, not the whole backoff.
+        guard case .sleep(let until) = m.nextRepair(now: Self.t0), until <= Self.t0 + .milliseconds(100) else {
+            Issue.record("sleeps until the next reroute")
+            return
+        }
+        guard case .route(key, refreshTopology: true) = m.nextRepair(now: until) else { Issue.record("rerouted"); return }
+        _ = m.homed(key, on: Self.b)  // the replica was promoted
+        guard case .connect(Self.b) = m.nextRepair(now: until) else { Issue.record("connects to the new primary"); return }
+        // Standalone (no reroute) just waits out the backoff.
+        var s = Self.machine()
+        s.subscribe(1, [Key(kind: .channel, name: "n")])
+        _ = s.nextRepair(now: Self.t0)
+        _ = s.homed(Key(kind: .channel, name: "n"), on: Self.a)
+        _ = s.nextRepair(now: Self.t0)
+        s.connectFailed(to: Self.a, now: Self.t0, using: &random)
+        _ = s.nextRepair(now: Self.t0)
+        _ = s.homed(Key(kind: .channel, name: "n"), on: Self.a)
+        guard case .sleep = s.nextRepair(now: Self.t0) else { Issue.record("standalone waits"); return }
+    }
+
     @Test func aLostConnectionResubscribesAndReportsAGap() {
         var m = Self.machine()
         m.subscribe(1, [Key(kind: .shardChannel, name: "{o}x")])

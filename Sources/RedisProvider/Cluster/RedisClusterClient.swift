@@ -62,7 +62,9 @@ public final class RedisClusterClient: RedisClientProtocol {
         self.pool = try ClusterNodePool(configuration: configuration, options: options, eventLoopGroup: eventLoopGroup)
         self.discovery = ClusterDiscovery(pool: pool)
         let pool = self.pool
-        self.pubSub = PubSubHub(configuration: configuration, node: { pool.node($0) })
+        // While a node is unreachable, its channels are routed again as often as the topology
+        // may be refreshed: a promoted replica takes them over as soon as the map says so.
+        self.pubSub = PubSubHub(configuration: configuration, rerouteInterval: options.minimumRefreshInterval, node: { pool.node($0) })
         self.state = Mutex(
             ClusterStateMachine(
                 minimumRefreshInterval: options.minimumRefreshInterval, retryPolicy: options.retryPolicy,

@@ -31,11 +31,11 @@ final class PubSubHub: Sendable {
     let instruments: PubSubInstruments
 
     init(
-        configuration: RedisClientConfiguration, instruments: PubSubInstruments = .init(), node: @escaping NodeLookup,
-        route: Route? = nil
+        configuration: RedisClientConfiguration, instruments: PubSubInstruments = .init(), rerouteInterval: Duration? = nil,
+        node: @escaping NodeLookup, route: Route? = nil
     ) {
-        self.state = Mutex(
-            State(machine: PubSubStateMachine(backoff: ReconnectBackoff(base: configuration.reconnectBaseDelay, cap: configuration.reconnectMaxDelay))))
+        let backoff = ReconnectBackoff(base: configuration.reconnectBaseDelay, cap: configuration.reconnectMaxDelay)
+        self.state = Mutex(State(machine: PubSubStateMachine(backoff: backoff, rerouteInterval: rerouteInterval)))
         self.router = Mutex(route)
         self.node = node
         self.bufferCapacity = configuration.subscriptionBufferSize

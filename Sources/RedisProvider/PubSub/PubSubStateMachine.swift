@@ -90,11 +90,17 @@ struct PubSubStateMachine<Connection: AnyObject> {
     /// A route is being looked up by some consumer (one at a time).
     private var routing = false
     private var routeBackoff: (until: ContinuousClock.Instant, failures: Int)?
+    /// When the channels of a node that cannot be reached are routed again next.
+    private var nextReroute: [RedisEndpoint: ContinuousClock.Instant] = [:]
     private(set) var isShutdown = false
     let backoff: ReconnectBackoff
+    /// How often the channels of an unreachable node are routed again while its reconnect
+    /// backs off (a cluster: its replica may have been promoted); `nil` never (standalone).
+    let rerouteInterval: Duration?
 
-    init(backoff: ReconnectBackoff) {
+    init(backoff: ReconnectBackoff, rerouteInterval: Duration? = nil) {
         self.backoff = backoff
+        self.rerouteInterval = rerouteInterval
     }
 
     /// How many channels, patterns and sharded channels have a server subscription wanted.
@@ -182,6 +188,16 @@ struct PubSubStateMachine<Connection: AnyObject> {
                     return .connect(endpoint)
                 }
                 waitingFor = min(waitingFor ?? until, until)
+                guard let rerouteInterval else { continue }
+                let due = nextReroute[endpoint] ?? now
+                if due <= now, !routing {
+                    // Ask again where its channels belong: a promoted replica is served at
+                    // once instead of after the rest of the backoff.
+                    nextReroute[endpoint] = now + rerouteInterval
+                    rehome(endpoint, refreshTopology: true)
+                    return nextRepair(now: now)
+                }
+                waitingFor = min(waitingFor ?? due, due)
             }
         }
         if someoneConnecting { return .wait }
@@ -211,6 +227,7 @@ struct PubSubStateMachine<Connection: AnyObject> {
     /// subscribed on it. Returns `nil` (close it) when nobody needs it any more.
     mutating func connected(_ connection: Connection, to endpoint: RedisEndpoint) -> Write? {
         guard !isShutdown, case .connecting = links[endpoint] else { return nil }
+        nextReroute[endpoint] = nil
         let keys = channels.filter { $0.value.home.endpoint == endpoint }.map(\.key)
         guard !keys.isEmpty else {
             links[endpoint] = nil
@@ -226,6 +243,7 @@ struct PubSubStateMachine<Connection: AnyObject> {
     mutating func connectFailed(to endpoint: RedisEndpoint, now: ContinuousClock.Instant, using generator: inout some RandomNumberGenerator) {
         guard case .connecting(let failures) = links[endpoint] else { return }
         links[endpoint] = .backingOff(until: now + backoff.delay(attempt: failures + 1, using: &generator), failures: failures + 1)
+        if let rerouteInterval { nextReroute[endpoint] = now + rerouteInterval }
         rehome(endpoint, refreshTopology: true)
     }
 
