@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,11 +8,13 @@ import Darwin
 
 /// A child process started with `posix_spawn` and reaped with `waitpid` by this type alone,
 /// so its state never depends on a run loop.
-public final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: Sendable {
     public let pid: pid_t
-    private var exited = false
+    /// Whether it was reaped, and its exit status then.
+    private let reaped = Mutex<(exited: Bool, status: Int32?)>((false, nil))
+
     /// The exit status once the process has exited and was reaped (128 + n for signal n).
-    public private(set) var exitStatus: Int32?
+    public var exitStatus: Int32? { reaped.withLock { $0.status } }
 
     /// Starts `path` with `arguments`; stdin reads /dev/null, stdout and stderr go to the
     /// files named (created or truncated), else to /dev/null. `environment` replaces this
@@ -58,14 +62,16 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// `true` until the process has exited (and was reaped).
     public var isRunning: Bool {
-        if exited { return false }
-        var status: Int32 = 0
-        let r = waitpid(pid, &status, WNOHANG)
-        if r == pid {
-            exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        reaped.withLock { r in
+            if r.exited { return false }
+            var status: Int32 = 0
+            let w = waitpid(pid, &status, WNOHANG)
+            if w == pid {
+                r.status = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            }
+            if w == pid || (w == -1 && errno == ECHILD) { r.exited = true }
+            return !r.exited
         }
-        if r == pid || (r == -1 && errno == ECHILD) { exited = true }
-        return !exited
     }
 
     /// This process's open file descriptors.
@@ -86,7 +92,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Sends `signal`.
     public func signal(_ signal: Int32) {
-        if !exited { _ = kill(pid, signal) }
+        if !reaped.withLock({ $0.exited }) { _ = kill(pid, signal) }
     }
 
     /// Stops the process: SIGTERM, then SIGKILL when it is still running after `grace`

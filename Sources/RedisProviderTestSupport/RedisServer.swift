@@ -4,7 +4,7 @@ import RedisProvider
 /// A real `redis-server` (or `valkey-server`) process on a free loopback port in a temporary
 /// folder, for tests. Stopped by its pid with `stop()`; pids are also recorded in
 /// `RedisServer.pidDirectory` so a CI script can stop leftovers of a crashed test run.
-public final class RedisServer: @unchecked Sendable {
+public final class RedisServer: Sendable {
     /// Options for one server.
     public struct Options: Sendable {
         /// `requirepass`: the default user's password.

@@ -6,7 +6,7 @@ import Synchronization
 /// The metric objects of one provider, made once: per-command handles are cached by the
 /// command name's bytes, so a command costs a dictionary look-up, not a factory call.
 final class ProviderInstruments: Sendable {
-    struct PerCommand: @unchecked Sendable {  // Counter and Timer are thread-safe reference types
+    struct PerCommand: Sendable {
         let name: String
         let ok: Counter
         let serverError: Counter
@@ -19,7 +19,7 @@ final class ProviderInstruments: Sendable {
     private let failures = Mutex<[String: Counter]>([:])
     private let handles: Handles
 
-    private struct Handles: @unchecked Sendable {
+    private struct Handles: Sendable {
         let inFlight: Meter
         let moved: Counter
         let ask: Counter
