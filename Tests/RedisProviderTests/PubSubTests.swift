@@ -86,7 +86,9 @@ func eventually(_ timeout: Duration = .seconds(5), _ condition: () async throws 
                 try await redis.set("k", "v")
                 #expect(try await redis.get("k").text == "v")
             }
-            #expect(try await eventually { try await numsub(redis, "chat:1") == 0 })
+            let gone = try await eventually(.seconds(15)) { try await numsub(redis, "chat:1") == 0 }
+            let pubSubClients = try? await redis.send("CLIENT", "LIST", "TYPE", "PUBSUB")
+            #expect(gone, "still subscribed: \(pubSubClients.map { String(describing: $0) } ?? "?")")
         }
     }
 

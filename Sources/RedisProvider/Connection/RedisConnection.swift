@@ -198,6 +198,13 @@ public final class RedisConnection: Sendable {
         channel.eventLoop.execute { handler.value.writeUnanswered(commands) }
     }
 
+    /// Starts closing the connection at once, failing whatever waits on it (for callers that
+    /// cannot wait, such as a subscription ended from a `deinit`).
+    func closeNow() {
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.close(graceful: false) }
+    }
+
     /// `false` once the connection closed or failed.
     public var isActive: Bool { !outbox.isClosed && channel.isActive }
 

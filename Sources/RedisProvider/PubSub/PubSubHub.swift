@@ -79,7 +79,7 @@ final class PubSubHub: Sendable {
         guard existed else { return }
         instruments.unsubscribed()
         for write in writes { write.connection.write(unanswered: write.commands) }
-        for connection in close { connection.channel.close(promise: nil) }
+        for connection in close { connection.closeNow() }
     }
 
     /// Whether every channel of subscriber `id` is confirmed by its node.
@@ -135,7 +135,7 @@ final class PubSubHub: Sendable {
         }
         let write = state.withLock { $0.machine.connected(connection, to: endpoint) }
         guard let write else {
-            connection.channel.close(promise: nil)
+            connection.closeNow()
             wakeAll()
             return
         }
@@ -209,7 +209,7 @@ final class PubSubHub: Sendable {
             s.sinks.removeAll()
             return (s.machine.shutdown(), sinks)
         }
-        for connection in connections { connection.channel.close(promise: nil) }
+        for connection in connections { connection.closeNow() }
         for sink in sinks { sink.fail(RedisError(.shutdown, "The client was shut down")) }
     }
 }
