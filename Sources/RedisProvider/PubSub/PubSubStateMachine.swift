@@ -273,7 +273,7 @@ struct PubSubStateMachine<Connection: AnyObject> {
         case .message(let kind, let channel, let pattern, let payload):
             let key = Key(kind: kind, name: pattern ?? channel)
             var subscribers = channels[key]?.subscribers ?? []
-            if pinned[Name(kind: kind, name: key.name)] != nil {
+            if !pinned.isEmpty, pinned[Name(kind: kind, name: key.name)] != nil {  // no hashing when nothing is pinned
                 for variant in variants(of: key) where channels[variant]?.home.endpoint == endpoint {
                     subscribers.formUnion(channels[variant]?.subscribers ?? [])
                 }
