@@ -41,6 +41,10 @@ struct Bench: AsyncParsableCommand {
             JSONDecoder. --memory-cache needs no server: it runs -t set, get and the cache tests
             on a MemoryCacheProvider holding -r entries (default 100000) and reports the
             resident memory each entry costs.
+
+            Requests slower than --stall-ms (50) are reported as stalls per shard (its primary
+            when the run started): how many, the longest, when the first was sent and when
+            the shard answered again, first and last — what a failover cost the callers.
             """
     )
 
@@ -63,6 +67,9 @@ struct Bench: AsyncParsableCommand {
 
     @Option(name: .long, help: "Run each test for this many seconds instead of -n requests.")
     var duration: Double?
+
+    @Option(name: .long, help: "Report requests slower than this many milliseconds as stalls, by shard, with when the shard answered again.")
+    var stallMs: Double = 50
 
     @Option(name: .long, help: "Event-loop threads of the client's own, each with its callers and one connection per node.")
     var threads = 1
@@ -89,6 +96,7 @@ struct Bench: AsyncParsableCommand {
         if let keyspace, keyspace < 1 { throw ValidationError("-r must be at least 1") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be from 1 to 64") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        guard stallMs > 0 else { throw ValidationError("--stall-ms must be positive") }
         let parsed = try parsedTests()
         if memoryCache {
             guard parsed.allSatisfy(Self.memoryCacheTests.contains) else {
@@ -138,6 +146,7 @@ struct Bench: AsyncParsableCommand {
         var results: [BenchResult] = []
         let tests = try parsedTests()
         var stored: BenchTest.CacheValueKind?  // the cache values the keys hold
+        let shards = await ShardNames(client, url: url)
         for test in tests {
             if let kind = test.cacheValueKind, kind != stored {
                 try await storeCacheValues(RedisCacheProvider(redis: client), keyspace: keyspace, value: kind.value(size: dataSize))
@@ -147,7 +156,7 @@ struct Bench: AsyncParsableCommand {
             let result = try await BenchRunner(
                 name: test.reportName, operation: test.operation(client: client, valueSize: dataSize), callers: clients,
                 requests: requests, duration: duration, keyspace: keyspace, progress: !json && isatty(2) == 1,
-                executors: executors
+                executors: executors, stallThreshold: .microseconds(Int64(stallMs * 1000)), shards: shards
             ).run()
             results.append(result)
             if !json { print(result.line) }

@@ -123,6 +123,10 @@ struct BenchResult: Codable {
     /// mid-run, when its shard served again.
     var slowestEndedAtSeconds: Double
     var errors: [String: Int]
+    /// When the run started, in seconds since 1970: lines the run up with outside clocks.
+    var startedAtUnixSeconds: Double
+    /// Requests slower than the stall threshold, by shard: what a failover did to callers.
+    var stalls: [BenchStall]
 
     var line: String {
         var s = String(
@@ -130,6 +134,7 @@ struct BenchResult: Codable {
             name, requestsPerSecond, p50Milliseconds, p99Milliseconds, p999Milliseconds, maxMilliseconds, requests, seconds)
         if maxMilliseconds > 1000 { s += String(format: ", slowest request ended at %.2f s", slowestEndedAtSeconds) }
         if !errors.isEmpty { s += ", errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        for stall in stalls { s += "\n  " + stall.line }
         return s
     }
 }
@@ -162,6 +167,9 @@ struct BenchRunner {
     let progress: Bool
     /// Caller *i* runs on `executors[i % count]`; none: Swift's global executor.
     var executors: [EventLoopExecutor] = []
+    /// Requests slower than this are reported as stalls, by shard.
+    var stallThreshold: Duration = .milliseconds(50)
+    var shards = ShardNames.none
 
     private final class Shared: Sendable {
         let issued = Atomic<Int>(0)
@@ -173,30 +181,35 @@ struct BenchRunner {
         var errors: [String: Int]
         var slowest: Duration = .zero
         var slowestEndedAt: Duration = .zero
+        var stalls: [StallRecorder.Stall] = []
     }
 
     func run() async throws -> BenchResult {
         let shared = Shared()
         let start = ContinuousClock.now
+        let startedAtUnixSeconds = Date().timeIntervalSince1970
         let deadline = duration.map { start + .milliseconds(Int64($0 * 1000)) }
         let limit = deadline == nil ? requests : Int.max
         let progressTask = progress ? Task { await reportProgress(shared, start: start) } : nil
         let perCaller = try await withThrowingTaskGroup(of: CallerResult.self) { group in
             for i in 0..<callers {
                 let executor = executors.isEmpty ? nil : executors[i % executors.count]
-                group.addTask(executorPreference: executor) { [operation, keyspace] in
+                group.addTask(executorPreference: executor) { [operation, keyspace, stallThreshold] in
                     var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
                     var errors: [String: Int] = [:]
                     var slowest = Duration.zero
                     var slowestEndedAt = Duration.zero
+                    var stalls = StallRecorder(threshold: stallThreshold)
                     var random = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
                     while true {
                         if let deadline, ContinuousClock.now >= deadline { break }
                         if shared.issued.add(1, ordering: .relaxed).newValue > limit { break }
                         let key = keyspace.map { Self.key(Int(random.next() % UInt64($0))) } ?? "key:__rand_int__"
                         let t0 = ContinuousClock.now
+                        var succeeded = false
                         do {
                             try await operation(key)
+                            succeeded = true
                         } catch let error as RedisError {
                             errors["\(error.kind)", default: 0] += 1
                         } catch let error as CacheError {
@@ -206,6 +219,7 @@ struct BenchRunner {
                         }
                         let t1 = ContinuousClock.now
                         let elapsed = t1 - t0
+                        stalls.record(key: key, sent: t0 - start, ended: t1 - start, succeeded: succeeded)
                         if elapsed > slowest {
                             slowest = elapsed
                             slowestEndedAt = t1 - start
@@ -213,7 +227,8 @@ struct BenchRunner {
                         _ = histogram.record(UInt64(max(elapsed.components.attoseconds / 1_000_000_000_000 + elapsed.components.seconds * 1_000_000, 0)))
                         shared.completed.add(1, ordering: .relaxed)
                     }
-                    return CallerResult(histogram: histogram, errors: errors, slowest: slowest, slowestEndedAt: slowestEndedAt)
+                    return CallerResult(
+                        histogram: histogram, errors: errors, slowest: slowest, slowestEndedAt: slowestEndedAt, stalls: stalls.stalls)
                 }
             }
             var all: [CallerResult] = []
@@ -230,14 +245,15 @@ struct BenchRunner {
             merged.add(r.histogram)
             errors.merge(r.errors, uniquingKeysWith: +)
         }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         let done = shared.completed.load(ordering: .relaxed)
         return BenchResult(
             name: name, requests: done, seconds: seconds, requestsPerSecond: Double(done) / seconds,
             p50Milliseconds: Double(merged.valueAtPercentile(50)) / 1000, p99Milliseconds: Double(merged.valueAtPercentile(99)) / 1000,
             p999Milliseconds: Double(merged.valueAtPercentile(99.9)) / 1000, maxMilliseconds: Double(merged.max) / 1000,
-            slowestEndedAtSeconds: slowest.map { Double($0.slowestEndedAt.components.seconds) + Double($0.slowestEndedAt.components.attoseconds) / 1e18 } ?? 0,
-            errors: errors)
+            slowestEndedAtSeconds: slowest?.slowestEndedAt.seconds ?? 0,
+            errors: errors, startedAtUnixSeconds: startedAtUnixSeconds,
+            stalls: StallRecorder.summary(perCaller.flatMap(\.stalls), shardOf: shards.shard(of:)))
     }
 
     /// `key:000000012345`, as redis-benchmark's `key:__rand_int__` becomes with -r.
