@@ -88,7 +88,7 @@ func eventually(_ timeout: Duration = .seconds(5), _ condition: () async throws 
             }
             let gone = try await eventually(.seconds(15)) { try await numsub(redis, "chat:1") == 0 }
             let pubSubClients = try? await redis.send("CLIENT", "LIST", "TYPE", "PUBSUB")
-            #expect(gone, "still subscribed: \(pubSubClients.map { String(describing: $0) } ?? "?")")
+            #expect(gone, "still subscribed: \(pubSubClients?.string ?? "?")")
         }
     }
 

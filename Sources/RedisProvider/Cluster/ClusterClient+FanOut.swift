@@ -8,7 +8,7 @@ extension RedisClusterClient {
     func executeSplit(_ route: ClusterRoute, _ parts: [(slot: Int, groups: [Int])]) async throws(RedisError) -> RESPValue {
         let replies = try await concurrently(parts.count) { i async throws(RedisError) in
             let part = parts[i]
-            return try await self.send(route.command(for: part.groups), slot: part.slot, readOnly: route.readOnly, idempotent: route.idempotent).checked()
+            return try await self.send(route.command(for: part.groups), slot: part.slot, readOnly: route.readOnly, idempotent: route.idempotent)
         }
         switch route.metadata?.responsePolicy {
         case .aggSum?:

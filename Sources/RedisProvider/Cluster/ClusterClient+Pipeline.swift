@@ -88,7 +88,7 @@ extension RedisClusterClient {
     private func retryAlone(_ command: RESPCommand, _ route: ClusterRoute) async -> Result<RESPValue, RedisError> {
         do throws(RedisError) {
             guard case .slot(let slot) = route.target else { return .success(try await execute(command)) }
-            return .success(try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent).checked())
+            return .success(try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent))
         } catch {
             return .failure(error)
         }

@@ -27,7 +27,7 @@ extension RedisClusterClient {
             if let match { command.append("MATCH"); command.append(match) }
             if let count { command.append("COUNT"); command.append(count) }
             if let type { command.append("TYPE"); command.append(type) }
-            let reply = try await self.send(command, slot: anchor, readOnly: true, idempotent: true).checked()
+            let reply = try await self.send(command, slot: anchor, readOnly: true, idempotent: true)
             var page = try RedisScanPage(reply)
             if page.cursor == "0" {
                 let next = anchors.first { $0 > anchor }

@@ -12,6 +12,9 @@ struct ClusterObserver: Sendable {
     var topologyChanged: @Sendable (_ previous: SlotMap?, _ current: SlotMap) -> Void = { _, _ in }
     /// A discovery failed.
     var refreshFailed: @Sendable (RedisError) -> Void = { _ in }
+    /// A replica of `primary`, which could not be reached, said it is a primary now: its
+    /// slots route to it before a discovery confirms it.
+    var promotionFound: @Sendable (_ primary: RedisEndpoint, _ replica: RedisEndpoint) -> Void = { _, _ in }
 
     static func reason(_ outcome: CommandRetryState.Outcome) -> String {
         switch outcome {

@@ -160,4 +160,9 @@ struct ClusterReply: Sendable {
         if case .error(let e) = value { throw RedisError.server(e, endpoint: endpoint?.description) }
         return value
     }
+
+    /// The value, with an error reply thrown (see ``checked()``) unless `raw`.
+    func final(raw: Bool) throws(RedisError) -> RESPValue {
+        raw ? value : try checked()
+    }
 }

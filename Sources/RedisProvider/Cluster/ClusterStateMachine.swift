@@ -56,6 +56,10 @@ struct ClusterStateMachine<Node: AnyObject, Waiter> {
     /// Each route's primary with its client, by the map's route index, filled as commands find
     /// them: a command for a primary gets its node by array reads, hashing nothing.
     private var primaryOfRoute: [(endpoint: RedisEndpoint, node: Node)?] = []
+    private var promotionWatch = PromotionWatch<Waiter>()
+    /// Replicas that failed a read since the last discovery: reads go to the others (or the
+    /// primary) until the next discovery says how they are.
+    private var unreachableReplicas: Set<RedisEndpoint> = []
     private var lastDiscoveryFailed = false
     private(set) var isShutdown = false
     let readPolicy: RedisReadPolicy
@@ -113,7 +117,8 @@ struct ClusterStateMachine<Node: AnyObject, Waiter> {
         }
         let primary = map.primary(for: slot)
         guard readOnly, readPolicy != .primary else { return primary }
-        let replicas = map.replicas(for: slot)
+        var replicas = map.replicas(for: slot)
+        if !unreachableReplicas.isEmpty { replicas.removeAll { unreachableReplicas.contains($0) } }
         guard !replicas.isEmpty else { return primary }
         switch readPolicy {
         case .primary:
@@ -133,6 +138,43 @@ struct ClusterStateMachine<Node: AnyObject, Waiter> {
     /// published map stays as it is until the next discovery.
     mutating func moved(slot: Int, to endpoint: RedisEndpoint) {
         _ = slotMap?.apply(movedSlot: slot, to: endpoint)
+    }
+
+    // MARK: - Failover
+
+    /// A command could not reach `endpoint` at `now` and backs off: when it is a primary with
+    /// replicas, what the command does while the replicas are asked whether one was promoted.
+    mutating func unreachable(primary endpoint: RedisEndpoint, now: ContinuousClock.Instant) -> PromotionWatch<Waiter>.Step {
+        if isShutdown { return .unwatched }
+        return promotionWatch.step(primary: endpoint, replicas: slotMap?.replicas(ofPrimary: endpoint) ?? [], now: now)
+    }
+
+    /// Parks a command until the running probe of `primary`'s replicas ends; `false` when
+    /// none runs (ask again).
+    mutating func park(_ waiter: Waiter, untilProbed primary: RedisEndpoint) -> Bool {
+        promotionWatch.park(waiter, for: primary)
+    }
+
+    /// A command parked for a probe was cancelled (`nil` when it was already woken).
+    mutating func removeProbeWaiter(where matches: (Waiter) -> Bool) -> Waiter? {
+        promotionWatch.removeWaiter(where: matches)
+    }
+
+    /// The probe of `primary`'s replicas ended: when `found` says it is a primary now, its
+    /// slots route to it from now on. Returns the parked commands to wake, in arrival order.
+    mutating func probed(_ primary: RedisEndpoint, found: RedisEndpoint?, now: ContinuousClock.Instant) -> [Waiter] {
+        let waiters = promotionWatch.probed(primary, found: found, now: now)
+        if let found, slotMap?.apply(promoted: found, replacing: primary) == true { primaryOfRoute = [] }
+        return waiters
+    }
+
+    /// A read sent to a replica failed to reach it: reads avoid it until the next discovery.
+    /// `false` when `endpoint` is not a replica in the map (nothing changes).
+    mutating func replicaUnreachable(_ endpoint: RedisEndpoint) -> Bool {
+        guard let map = slotMap, map.primaries.contains(endpoint) == false,
+            map.topology.allNodes.contains(where: { $0.endpoint == endpoint && !$0.isPrimary })
+        else { return false }
+        return unreachableReplicas.insert(endpoint).inserted
     }
 
     // MARK: - Discovery
@@ -167,6 +209,9 @@ struct ClusterStateMachine<Node: AnyObject, Waiter> {
             published = map
             nodes = [:]
             primaryOfRoute = []
+            unreachableReplicas = []
+            // The majority may not know yet of a promotion a replica already reported.
+            for (old, new) in promotionWatch.discovered(map, now: now) { slotMap!.apply(promoted: new, replacing: old) }
         }
         lastDiscoveryFailed = false
         return (previous, refresh.finished(now: now))

@@ -102,9 +102,9 @@ public final class RedisClusterClient: RedisClientProtocol {
         let route = try ClusterRoute(command)
         switch route.target {
         case .slot(let slot):
-            return try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent).checked()
+            return try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent)
         case .anyPrimary:
-            return try await send(command, slot: nil, readOnly: route.readOnly, idempotent: route.idempotent).checked()
+            return try await send(command, slot: nil, readOnly: route.readOnly, idempotent: route.idempotent)
         case .split(let parts):
             return try await executeSplit(route, parts)
         case .fanOut(let allNodes):
@@ -113,30 +113,33 @@ public final class RedisClusterClient: RedisClientProtocol {
     }
 
     /// Sends `command` to the owner of `slot` (any primary when `nil`), following redirects
-    /// and retrying per the retry policy. Error replies that are final come back as values,
-    /// with the node that sent them.
-    nonisolated(nonsending) func send(_ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool) async throws(RedisError) -> ClusterReply {
+    /// and retrying per the retry policy. An error reply that is final is thrown as a `.server`
+    /// error naming the node that sent it; with `raw`, it is returned as a value.
+    nonisolated(nonsending) func send(
+        _ command: RESPCommand, slot: Int?, readOnly: Bool, idempotent: Bool, raw: Bool = false
+    ) async throws(RedisError) -> RESPValue {
         // The common case: the slot's node has an open connection and answers with a value.
         // It takes one lock and one await, and makes no retry state.
         guard case .picked(let target?, let policy) = pick(slot: slot, readOnly: readOnly),
             let connection = target.node.readyConnection()
         else {
-            return try await send(command, slot: slot, readOnly: readOnly, idempotent: idempotent, after: nil)
+            return try await send(command, slot: slot, readOnly: readOnly, idempotent: idempotent, after: nil).final(raw: raw)
         }
         let outcome: CommandRetryState.Outcome
         do {
             let value = try await connection.send(command)
-            if !value.isError { return ClusterReply(value: value, endpoint: target.endpoint) }
+            if !value.isError { return value }
             outcome = .reply(value)
         } catch where error.mayRunOnAnotherConnection {
             // The connection closed as the command arrived: try again as if for the first time.
-            return try await send(command, slot: slot, readOnly: readOnly, idempotent: idempotent, after: nil)
+            return try await send(command, slot: slot, readOnly: readOnly, idempotent: idempotent, after: nil).final(raw: raw)
         } catch {
             outcome = .transportError(annotated(error, for: target.endpoint), sent: !error.commandWasNotSent)
         }
         return try await send(
             command, slot: slot, readOnly: readOnly, idempotent: idempotent,
-            after: ((outcome, target.endpoint), policy))
+            after: ((outcome, target.endpoint), policy)
+        ).final(raw: raw)
     }
 
     /// What a first attempt that did not simply succeed returned, and where.
@@ -160,6 +163,14 @@ public final class RedisClusterClient: RedisClientProtocol {
             if let (outcome, endpoint) = last {
                 // A reply that is not an error is delivered whatever the retry rules say.
                 if case .reply(let value) = outcome, !value.isError { return ClusterReply(value: value, endpoint: endpoint) }
+                if case .transportError(_, let sent) = outcome, let endpoint, readOnly, !sent || idempotent,
+                    state.withLock({ $0.replicaUnreachable(endpoint) })
+                {
+                    // A replica serving reads is gone: the read goes to another one (or the
+                    // primary) at once.
+                    last = nil
+                    continue
+                }
                 var retry =
                     retryState
                     ?? makeRetryState(first?.policy ?? state.withLock { $0.retryPolicy }, blocking == nil ? startedAt : .now, idempotent)
@@ -172,7 +183,9 @@ public final class RedisClusterClient: RedisClientProtocol {
                 case .retry: observer.withLock { $0 }.retried(ClusterObserver.reason(outcome))
                 }
                 if case .deliver = action, case .reply(let value) = outcome { return ClusterReply(value: value, endpoint: endpoint) }
-                if case .fail(let error) = try await follow(action, redirect: &redirect, slot: slot) { throw error }
+                var unreachable: RedisEndpoint?
+                if case .transportError = outcome { unreachable = endpoint }
+                if case .fail(let error) = try await follow(action, redirect: &redirect, unreachable: unreachable) { throw error }
             }
             let target: (endpoint: RedisEndpoint, node: RedisNodeClient)
             if let r = redirect {
@@ -223,9 +236,11 @@ public final class RedisClusterClient: RedisClientProtocol {
         return CommandRetryState(policy: policy, startedAt: startedAt, isIdempotent: idempotent, jitterSeed: seed)
     }
 
-    /// Performs what the retry policy decided; `.fail` ends the command.
+    /// Performs what the retry policy decided; `.fail` ends the command. A backoff from an
+    /// `unreachable` primary ends as soon as one of its replicas says it was promoted.
     private func follow(
-        _ action: CommandRetryState.Action, redirect: inout (endpoint: RedisEndpoint, asking: Bool)?, slot: Int?
+        _ action: CommandRetryState.Action, redirect: inout (endpoint: RedisEndpoint, asking: Bool)?,
+        unreachable: RedisEndpoint?
     ) async throws(RedisError) -> Followed {
         switch action {
         case .deliver:
@@ -236,7 +251,15 @@ public final class RedisClusterClient: RedisClientProtocol {
         case .retry(let delay, let refreshTopology):
             redirect = nil
             // Wait first, then look at the topology: the retry goes where the cluster is now.
-            do { try await Task.sleep(for: delay) } catch {
+            let deadline = ContinuousClock.now + delay
+            if let unreachable {
+                do throws(RedisError) {
+                    if try await waitForPromotion(of: unreachable, until: deadline) == .promoted { return .again }
+                } catch {
+                    return .fail(error)
+                }
+            }
+            do { try await Task.sleep(until: deadline, clock: .continuous) } catch {
                 return .fail(RedisError(.cancelled, "The task was cancelled while the command waited to be retried"))
             }
             if refreshTopology { _ = try? await refresh(force: false) }
@@ -323,9 +346,9 @@ extension RedisClusterClient {
         if ConnectionTakeover.of(command) == .blocking { return try await send(blocking: command, route).value }
         switch route.target {
         case .slot(let slot):
-            return try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent).value
+            return try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent, raw: true)
         case .anyPrimary:
-            return try await send(command, slot: nil, readOnly: route.readOnly, idempotent: route.idempotent).value
+            return try await send(command, slot: nil, readOnly: route.readOnly, idempotent: route.idempotent, raw: true)
         case .split, .fanOut:
             do {
                 return try await execute(command)

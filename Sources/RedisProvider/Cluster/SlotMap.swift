@@ -97,8 +97,35 @@ public struct SlotMap: Sendable {
         return true
     }
 
+    /// A replica of `primary` says it was promoted: the slots `primary` served go to
+    /// `replica`, whose fellow replicas stay readable. The next topology refresh confirms it.
+    ///
+    /// - Returns: `true` when the map changed.
+    @discardableResult
+    public mutating func apply(promoted replica: RedisEndpoint, replacing primary: RedisEndpoint) -> Bool {
+        var changed = false
+        for i in routes.indices where routes[i].primary == primary {
+            routes[i].primary = replica
+            routes[i].replicas.removeAll { $0 == replica }
+            changed = true
+        }
+        if changed { endpoints.insert(replica) }
+        return changed
+    }
+
+    /// The replicas that may take over from `primary`: those of its shard in the topology
+    /// that are not marked failed, whether or not they serve reads (Redis reports a replica
+    /// `loading` until its replication offset moves). None when `primary` no longer serves
+    /// slots in this map.
+    public func replicas(ofPrimary primary: RedisEndpoint) -> [RedisEndpoint] {
+        guard routes.contains(where: { $0.primary == primary && $0.slotCount > 0 }) else { return [] }
+        return topology.shards.filter { $0.primary?.endpoint == primary }
+            .flatMap { $0.replicas.filter { $0.health != .failed }.map(\.endpoint) }
+    }
+
     /// The index of the route serving `slot`, or `nil` when none does. A route's primary
-    /// never changes (MOVED adds routes), so clients may cache per-route data by this index.
+    /// changes only with a promotion (MOVED adds routes), so clients may cache per-route data
+    /// by this index until they apply one.
     func routeIndex(for slot: Int) -> Int? {
         guard (0..<HashSlot.count).contains(slot) else { return nil }
         let index = routeOfSlot[slot]

@@ -281,6 +281,11 @@ public final class RedisProvider: RedisClientProtocol, Service {
                 logger.warning(
                     "Redis Cluster topology refresh failed",
                     metadata: ["redis.error.kind": "\(error.kind)", "redis.error": "\(error.message)"])
+            },
+            promotionFound: { primary, replica in
+                logger.notice(
+                    "Redis Cluster replica promoted: commands for the slots of the unreachable primary go to it",
+                    metadata: ["redis.primary": "\(primary)", "redis.promoted": "\(replica)"])
             })
     }
 
