@@ -15,6 +15,15 @@ import Testing
         return ClusterStateMachineTests.picked(&m, slot: slot, made: &made)
     }
 
+    /// A machine whose first shard's primary (7000) was found replaced by 7003 at `t0`.
+    static func promoted() -> Machine {
+        var m = ClusterStateMachineTests.machine()
+        _ = m.discovered(ClusterStateMachineTests.map(), now: t0)
+        _ = m.unreachable(primary: e(7000), now: t0)
+        _ = m.probed(e(7000), found: e(7003), now: t0)
+        return m
+    }
+
     @Test func oneProberAtATimeAndTheOthersParkInOrder() {
         var watch = PromotionWatch<Int>()
         let dead = Self.e(7000), replicas = [Self.e(7003)]
@@ -65,10 +74,7 @@ import Testing
     }
 
     @Test func aDiscoveryBehindThePromotionDoesNotUndoItAndOneThatConfirmsItEndsIt() {
-        var m = ClusterStateMachineTests.machine()
-        _ = m.discovered(ClusterStateMachineTests.map(), now: Self.t0)
-        _ = m.unreachable(primary: Self.e(7000), now: Self.t0)
-        _ = m.probed(Self.e(7000), found: Self.e(7003), now: Self.t0)
+        var m = Self.promoted()
         // The majority still names the dead primary: the promotion stays applied.
         _ = m.discovered(ClusterStateMachineTests.map(), now: Self.t0 + .milliseconds(100))
         #expect(Self.primary(&m, slot: 0) == Self.e(7003))
@@ -80,10 +86,7 @@ import Testing
     }
 
     @Test func aPromotionIsForgottenAfterItsMemory() {
-        var m = ClusterStateMachineTests.machine()
-        _ = m.discovered(ClusterStateMachineTests.map(), now: Self.t0)
-        _ = m.unreachable(primary: Self.e(7000), now: Self.t0)
-        _ = m.probed(Self.e(7000), found: Self.e(7003), now: Self.t0)
+        var m = Self.promoted()
         _ = m.discovered(ClusterStateMachineTests.map(), now: Self.t0 + .seconds(11))
         #expect(Self.primary(&m, slot: 0) == Self.e(7000))
     }
