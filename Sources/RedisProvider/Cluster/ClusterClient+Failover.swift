@@ -31,7 +31,7 @@ extension RedisClusterClient {
                 watched = true
                 let found = await probe(replicas, at: at)
                 let waiters = state.withLock { $0.probed(primary, found: found, now: .now) }
-                for waiter in waiters { waiter.continuation.resume(throwing: ProbeEnded()) }
+                for waiter in waiters { waiter.continuation.resume(throwing: AskAgain()) }
                 if Task.isCancelled { throw Self.cancelledWhileBackingOff }
                 if let found {
                     observer.withLock { $0 }.promotionFound(primary, found)
@@ -45,7 +45,7 @@ extension RedisClusterClient {
         }
     }
 
-    private static var cancelledWhileBackingOff: RedisError {
+    static var cancelledWhileBackingOff: RedisError {
         RedisError(.cancelled, "The task was cancelled while the command waited to be retried")
     }
 
@@ -77,32 +77,12 @@ extension RedisClusterClient {
         return first == "master" || first == "primary"
     }
 
-    private struct ProbeEnded: Error {}
-
     /// Waits for the coming probe of `primary`'s replicas to end; a cancelled caller stops
     /// waiting at once.
     private func parkUntilProbed(_ primary: RedisEndpoint) async throws(RedisError) {
-        let id = waiterIDs.wrappingAdd(1, ordering: .relaxed).newValue
-        do {
-            _ = try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SlotMap, any Error>) in
-                    let parked = state.withLock { s -> Bool? in
-                        if Task.isCancelled { return nil }
-                        return s.park(RefreshWaiter(id: id, continuation: continuation), untilProbed: primary)
-                    }
-                    switch parked {
-                    case true?: break
-                    case false?: continuation.resume(throwing: ProbeEnded())
-                    case nil: continuation.resume(throwing: Self.cancelledWhileBackingOff)
-                    }
-                }
-            } onCancel: {
-                state.withLock { $0.removeProbeWaiter { $0.id == id } }?.continuation.resume(throwing: Self.cancelledWhileBackingOff)
-            }
-        } catch is ProbeEnded {
-            return
-        } catch {
-            throw Self.cancelledWhileBackingOff
-        }
+        _ = try await parkWaiter(
+            cancelled: Self.cancelledWhileBackingOff,
+            park: { s, waiter in s.park(waiter, untilProbed: primary) },
+            remove: { s, id in s.removeProbeWaiter { $0.id == id } })
     }
 }

@@ -44,20 +44,35 @@ extension RedisClusterClient {
         return map
     }
 
-    private struct AskAgain: Error {}
+    /// What a parked caller is woken with when it should ask again instead of taking a map.
+    struct AskAgain: Error {}
 
     /// Waits for the discovery another caller runs; `nil` when it ended without an answer for
     /// this caller (it finished meanwhile, or its caller was cancelled): ask again. A
     /// cancelled caller stops waiting at once.
     private func waitForRefresh() async throws(RedisError) -> SlotMap? {
+        try await parkWaiter(
+            cancelled: RedisError(.cancelled, "The task was cancelled while waiting for the cluster topology"),
+            park: { s, waiter in s.park(waiter) },
+            remove: { s, id in s.removeWaiter { $0.id == id } })
+    }
+
+    /// Parks the caller in the state machine (`park`; `false`: nothing to wait for) until it is
+    /// woken: with a map, with ``AskAgain`` (`nil`: ask again) or with an error. A cancelled
+    /// caller is taken out (`remove`) and gets `cancelled` at once. The one way every caller
+    /// of the cluster client waits for another.
+    func parkWaiter(
+        cancelled: RedisError,
+        park: (inout ClusterStateMachine<RedisNodeClient, RefreshWaiter>, RefreshWaiter) -> Bool,
+        remove: @escaping @Sendable (inout ClusterStateMachine<RedisNodeClient, RefreshWaiter>, UInt64) -> RefreshWaiter?
+    ) async throws(RedisError) -> SlotMap? {
         let id = waiterIDs.wrappingAdd(1, ordering: .relaxed).newValue
-        let cancelled = RedisError(.cancelled, "The task was cancelled while waiting for the cluster topology")
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SlotMap, any Error>) in
                     let parked = state.withLock { s -> Bool? in
                         if Task.isCancelled { return nil }
-                        return s.park(RefreshWaiter(id: id, continuation: continuation))
+                        return park(&s, RefreshWaiter(id: id, continuation: continuation))
                     }
                     switch parked {
                     case true?: break
@@ -66,7 +81,7 @@ extension RedisClusterClient {
                     }
                 }
             } onCancel: {
-                state.withLock { $0.removeWaiter { $0.id == id } }?.continuation.resume(throwing: cancelled)
+                state.withLock { remove(&$0, id) }?.continuation.resume(throwing: cancelled)
             }
         } catch is AskAgain {
             return nil

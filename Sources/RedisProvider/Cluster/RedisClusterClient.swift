@@ -260,7 +260,7 @@ public final class RedisClusterClient: RedisClientProtocol {
                 }
             }
             do { try await Task.sleep(until: deadline, clock: .continuous) } catch {
-                return .fail(RedisError(.cancelled, "The task was cancelled while the command waited to be retried"))
+                return .fail(Self.cancelledWhileBackingOff)
             }
             if refreshTopology { _ = try? await refresh(force: false) }
             return .again
