@@ -56,6 +56,33 @@ import Testing
         try await group.shutdownGracefully()
     }
 
+    /// Callers on the connection's own loop write part of their batch early (while the rest
+    /// are still being resumed): every reply still reaches its own caller, in order.
+    @Test func callersOnTheConnectionsLoopWriteEarlyAndKeepTheirOrder() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        try await withServer { server in
+            let url = try RedisURL(server.url)
+            let node = try RedisNodeClient(endpoint: url.endpoints[0], configuration: RedisClientConfiguration(url: url), eventLoopGroup: group)
+            let executor = EventLoopExecutor(group.next())
+            try await withThrowingTaskGroup(of: Void.self) { callers in
+                for caller in 0..<50 {
+                    callers.addTask(executorPreference: executor) {
+                        for expected in Int64(1)...200 {
+                            let reply = try await node.send(RESPCommand("INCR", "counter:\(caller)"))
+                            #expect(reply == .integer(expected), "caller \(caller)")
+                            if reply != .integer(expected) { return }
+                        }
+                    }
+                }
+                try await callers.waitForAll()
+            }
+            let totals = try await node.send(RESPCommand("MGET", (0..<50).map { "counter:\($0)" }))
+            #expect(totals == .array(Array(repeating: .bulkString(ByteBuffer(string: "200")), count: 50)))
+            await node.shutdown(graceful: false)
+        }
+        try await group.shutdownGracefully()
+    }
+
     /// A caller isolated to an actor keeps its commands on that actor: no hop to another
     /// executor and back per command.
     @Test func callersIsolatedToAnActorStayOnIt() async throws {

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOEmbedded
 import RESP
 import Testing
 
@@ -218,5 +219,25 @@ import Testing
         var m = Self.active(commandTimeout: nil)
         _ = m.sent(Request(id: 1), now: nil)
         guard case .none = m.timerFired(now: Self.t0 + .hours(10)) else { Issue.record("expired"); return }
+    }
+}
+
+/// When a caller on the connection's loop writes before the scheduled drain.
+@Suite struct OutboxEarlyWriteTests {
+    @Test func writesEarlyOnceAsManyAreQueuedAsTheLoopHasOnTheWire() {
+        #expect(Outbox.earlyWrite(onTheWire: 0) == 4)
+        #expect(Outbox.earlyWrite(onTheWire: 4) == 4)
+        #expect(Outbox.earlyWrite(onTheWire: 20) == 20)
+        #expect(Outbox.earlyWrite(onTheWire: 1000) == 24)
+    }
+
+    @Test func everyConnectionOfALoopSharesItsTraffic() {
+        let first = EmbeddedEventLoop(), second = EmbeddedEventLoop()
+        #expect(LoopTraffic.of(first) === LoopTraffic.of(first))
+        #expect(LoopTraffic.of(first) !== LoopTraffic.of(second))
+        LoopTraffic.of(first).written(3)
+        LoopTraffic.of(first).answered(1)
+        #expect(LoopTraffic.of(first).onTheWire == 2)
+        #expect(LoopTraffic.of(second).onTheWire == 0)
     }
 }

@@ -16,6 +16,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private var parser: RESPParser
     private var readBuffer = ByteBuffer()
     private var spare: [PendingRequest] = []
+    /// Replies this connection still expects; part of its loop's ``LoopTraffic``.
+    private var onTheWire = 0
     private var context: ChannelHandlerContext?
     private var sweeper: RepeatedTask?
     /// The handshake's deadline, then a graceful close's.
@@ -72,16 +74,34 @@ final class RedisChannelHandler: ChannelInboundHandler {
         perform(machine.channelActive())
     }
 
-    /// Writes everything queued in the outbox in one write and one flush.
-    func drain() {
-        let buffer = outbox.take(into: &spare)
+    /// Writes everything queued in the outbox in one write and one flush; `early` when a
+    /// caller on this loop found enough queued to write before the scheduled drain.
+    func drain(early: Bool = false) {
+        let buffer = outbox.take(into: &spare, early: early)
         guard !spare.isEmpty else { return }
         // One clock read per batch: every command in it was queued within this tick.
         let now: NIODeadline? = machine.commandTimeout == nil ? nil : .now()
         let writing = machine.isActive
-        for request in spare { perform(machine.sent(request, now: now)) }
+        var replies = 0
+        for request in spare {
+            replies += request.replyCount
+            perform(machine.sent(request, now: now))
+        }
         spare.removeAll(keepingCapacity: true)
-        if writing, let context { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
+        if writing, let context {
+            onTheWire += replies
+            outbox.traffic.written(replies)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        }
+    }
+
+    /// Counts the replies the machine matched since the last call as answered.
+    private func countAnswered() {
+        let n = machine.takeAnswered()
+        guard n > 0 else { return }
+        outbox.answered(n)
+        onTheWire -= n
+        outbox.traffic.answered(n)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -96,13 +116,13 @@ final class RedisChannelHandler: ChannelInboundHandler {
                 perform(machine.received(value))
             }
         } catch let error as RESPProtocolError {
-            outbox.answered(machine.takeAnswered())
+            countAnswered()
             perform(machine.failed(RedisError(.protocolViolation, "\(error); closing the connection", endpoint: machine.endpoint)))
             return
         } catch {
             preconditionFailure("the parser throws RESPProtocolError only")
         }
-        outbox.answered(machine.takeAnswered())
+        countAnswered()
         perform(machine.readComplete())
         if readBuffer.readableBytes == 0 {
             readBuffer.clear()
@@ -178,6 +198,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
             handshakePromise?.fail(error)
             handshakePromise = nil
             let unsent = error.markedNotSent()
+            outbox.traffic.answered(onTheWire)  // nothing more comes on this connection
+            onTheWire = 0
             for request in outbox.close(error) { request.fail(unsent) }
             for request in failing { request.fail(error) }
             context?.close(promise: nil)

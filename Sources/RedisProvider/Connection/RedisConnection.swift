@@ -57,12 +57,12 @@ public final class RedisConnection: Sendable {
         onPush: (@Sendable (RESPValue) -> Void)?
     ) async throws(RedisError) -> RedisConnection {
         let endpointText = endpoint.description
-        let outbox = Outbox(maxOutstanding: configuration.maxInFlight)
+        let loop = eventLoopGroup.next()
+        let outbox = Outbox(maxOutstanding: configuration.maxInFlight, traffic: LoopTraffic.of(loop))
         var sslContext = sslContext
         if sslContext == nil, let tls = configuration.tls { sslContext = try tls.makeContext() }
         let serverName = configuration.tls?.serverName ?? (Self.isIPAddress(endpoint.host) ? nil : endpoint.host)
         let tlsContext = sslContext
-        let loop = eventLoopGroup.next()
         let handshake = loop.makePromise(of: Int.self)
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
@@ -170,6 +170,10 @@ public final class RedisConnection: Sendable {
                         switch enqueue(request) {
                         case .queued:
                             break
+                        case .flushWorthy:
+                            // Only a caller on the connection's loop may write; others leave it
+                            // to the scheduled drain.
+                            if channel.eventLoop.inEventLoop { handler.value.drain(early: true) }
                         case .scheduleDrain:
                             let handler = self.handler
                             channel.eventLoop.execute { handler.value.drain() }
