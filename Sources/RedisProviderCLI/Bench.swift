@@ -32,6 +32,7 @@ struct Bench: AsyncParsableCommand {
               redis-provider bench -c 50 -n 200000 -t set,get -r 100000 --threads 2 --compare
               redis-provider bench -c 50 -n 200000 -t set,get -r 100000 --shared-loops --compare
               redis-provider bench -t get --duration 15 --json
+              redis-provider bench -c 50 -P 16 -t get -r 100000 --compare   # explicit pipelines
               redis-provider bench -t get,cacheget -r 100000     # the cache layer next to raw GET
               redis-provider bench --memory-cache -t set,get,cacheget -r 100000 -d 100
 
@@ -61,6 +62,9 @@ struct Bench: AsyncParsableCommand {
 
     @Option(name: .customShort("t"), help: "Comma-separated tests: \(BenchTest.allCases.map(\.rawValue).joined(separator: ",")).")
     var tests = "set,get"
+
+    @Option(name: .customShort("P"), help: "Pipeline this many commands per request of each caller (pipeline(_:)), like redis-benchmark -P.")
+    var pipelineDepth = 1
 
     @Option(name: .customShort("r"), help: "Use random keys from 0 to N-1 (key:000000012345) instead of one key.")
     var keyspace: Int?
@@ -92,6 +96,10 @@ struct Bench: AsyncParsableCommand {
     func validate() throws {
         guard clients >= 1, clients <= 10_000 else { throw ValidationError("-c must be from 1 to 10000") }
         guard requests >= 1 else { throw ValidationError("-n must be at least 1") }
+        guard (1...10_000).contains(pipelineDepth) else { throw ValidationError("-P must be from 1 to 10000") }
+        if pipelineDepth > 1, try parsedTests().contains(where: { $0.cacheValueKind != nil }) {
+            throw ValidationError("-P pipelines commands; the cache tests (cacheget, cachegetraw, cachegetstruct) have none")
+        }
         guard dataSize >= 0, dataSize <= 512 * 1024 * 1024 else { throw ValidationError("-d must be from 0 to 512 MiB") }
         if let keyspace, keyspace < 1 { throw ValidationError("-r must be at least 1") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be from 1 to 64") }
@@ -153,11 +161,14 @@ struct Bench: AsyncParsableCommand {
                 stored = kind
             }
             if test.writesKeys { stored = nil }
-            let result = try await BenchRunner(
+            var runner = BenchRunner(
                 name: test.reportName, operation: test.operation(client: client, valueSize: dataSize), callers: clients,
                 requests: requests, duration: duration, keyspace: keyspace, progress: !json && isatty(2) == 1,
-                executors: executors, stallThreshold: .microseconds(Int64(stallMs * 1000)), shards: shards
-            ).run()
+                executors: executors, stallThreshold: .microseconds(Int64(stallMs * 1000)), shards: shards)
+            if pipelineDepth > 1, let operation = test.pipelineOperation(client: client, valueSize: dataSize) {
+                runner.pipeline = (pipelineDepth, operation)
+            }
+            let result = try await runner.run()
             results.append(result)
             if !json { print(result.line) }
         }
@@ -193,6 +204,7 @@ struct Bench: AsyncParsableCommand {
         var args = ["-h", endpoint.host, "-p", String(endpoint.port), "-c", String(clients), "-n", String(requests),
                     "-d", String(dataSize), "-t", theirTests, "--csv"]
         if let keyspace { args += ["-r", String(keyspace)] }
+        if pipelineDepth > 1 { args += ["-P", String(pipelineDepth)] }
         if !sharedLoops, threads > 1 { args += ["--threads", String(threads)] }
         if let password = url.password { args += ["-a", password] }
         if let user = url.username { args += ["--user", user] }

@@ -70,6 +70,16 @@ enum BenchTest: String, CaseIterable {
         }
     }
 
+    /// What one pipeline of this test does (-P): one command per key, sent with
+    /// `pipeline(_:)`; a failed command counts as the pipeline's error. `nil` for cache tests.
+    func pipelineOperation(client: any RedisClientProtocol, valueSize: Int) -> BenchRunner.PipelineOperation? {
+        guard cacheValueKind == nil else { return nil }
+        let value = ByteBuffer(repeating: UInt8(ascii: "x"), count: valueSize)
+        return { keys in
+            for result in await client.pipeline(keys.map { self.command(key: $0, value: value) }) { _ = try result.get() }
+        }
+    }
+
     /// What one request of this test does: a command, or a cache call for `cacheget`.
     func operation(client: any RedisCommandExecutor, valueSize: Int) -> BenchRunner.Operation {
         cacheOperation(RedisCacheProvider(redis: client), valueSize: valueSize) ?? {
@@ -157,6 +167,8 @@ struct BenchReport: Codable {
 struct BenchRunner {
     /// One request for a key.
     typealias Operation = nonisolated(nonsending) @Sendable (_ key: String) async throws -> Void
+    /// One explicit pipeline, a command per key.
+    typealias PipelineOperation = nonisolated(nonsending) @Sendable (_ keys: [String]) async throws -> Void
 
     let name: String
     let operation: Operation
@@ -170,6 +182,9 @@ struct BenchRunner {
     /// Requests slower than this are reported as stalls, by shard.
     var stallThreshold: Duration = .milliseconds(50)
     var shards = ShardNames.none
+    /// With -P: pipelines of `depth` commands instead of single requests; each counts as
+    /// `depth` requests, its latency as one.
+    var pipeline: (depth: Int, operation: PipelineOperation)?
 
     private final class Shared: Sendable {
         let issued = Atomic<Int>(0)
@@ -194,7 +209,8 @@ struct BenchRunner {
         let perCaller = try await withThrowingTaskGroup(of: CallerResult.self) { group in
             for i in 0..<callers {
                 let executor = executors.isEmpty ? nil : executors[i % executors.count]
-                group.addTask(executorPreference: executor) { [operation, keyspace, stallThreshold] in
+                group.addTask(executorPreference: executor) { [operation, pipeline, keyspace, stallThreshold] in
+                    let depth = pipeline?.depth ?? 1
                     var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
                     var errors: [String: Int] = [:]
                     var slowest = Duration.zero
@@ -203,12 +219,18 @@ struct BenchRunner {
                     var random = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
                     while true {
                         if let deadline, ContinuousClock.now >= deadline { break }
-                        if shared.issued.add(1, ordering: .relaxed).newValue > limit { break }
+                        if shared.issued.add(depth, ordering: .relaxed).newValue > limit { break }
                         let key = keyspace.map { Self.key(Int(random.next() % UInt64($0))) } ?? "key:__rand_int__"
                         let t0 = ContinuousClock.now
                         var succeeded = false
                         do {
-                            try await operation(key)
+                            if let pipeline {
+                                var keys = [key]
+                                for _ in 1..<depth { keys.append(keyspace.map { Self.key(Int(random.next() % UInt64($0))) } ?? key) }
+                                try await pipeline.operation(keys)
+                            } else {
+                                try await operation(key)
+                            }
                             succeeded = true
                         } catch let error as RedisError {
                             errors["\(error.kind)", default: 0] += 1
@@ -225,7 +247,7 @@ struct BenchRunner {
                             slowestEndedAt = t1 - start
                         }
                         _ = histogram.record(UInt64(max(elapsed.components.attoseconds / 1_000_000_000_000 + elapsed.components.seconds * 1_000_000, 0)))
-                        shared.completed.add(1, ordering: .relaxed)
+                        shared.completed.add(depth, ordering: .relaxed)
                     }
                     return CallerResult(
                         histogram: histogram, errors: errors, slowest: slowest, slowestEndedAt: slowestEndedAt, stalls: stalls.stalls)
