@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test run: installs what is missing, builds, runs every test against real
-# loopback servers, checks the documentation (scripts/docs.sh), builds the example service
+# loopback servers, checks the allocations per command (scripts/benchmarks.sh), checks the
+# documentation (scripts/docs.sh), builds the example service
 # and checks it with the memory cache and a real cluster, then fuzzes the RESP decoder
 # briefly (FUZZ_SECONDS, default 30; 0 skips).
 set -euo pipefail
@@ -14,6 +15,8 @@ scripts/generate-doc-examples.py --check
 # Symbol graphs for scripts/docs.sh come from the same build.
 swift build --build-tests -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/.build/symbol-graphs"
 swift test --skip-build
+# Allocations per GET and SET through each layer, against Benchmarks/Thresholds.
+scripts/benchmarks.sh check
 scripts/docs.sh
 scripts/example.sh
 if [[ "${FUZZ_SECONDS:-30}" != 0 ]]; then
