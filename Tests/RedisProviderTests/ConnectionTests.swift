@@ -83,6 +83,38 @@ import Testing
         try await group.shutdownGracefully()
     }
 
+    /// Values from 32 KiB up are written from their own buffer instead of being copied into
+    /// the batch: mixed with small commands, in pipelines and from concurrent callers, every
+    /// byte still arrives in order.
+    @Test func largeValuesKeepTheirPlaceAmongSmallCommands() async throws {
+        try await withClient { client, _ in
+            func value(_ size: Int, _ seed: UInt8) -> ByteBuffer {
+                ByteBuffer(bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) &+ seed })
+            }
+            let big = value(1_048_576, 1), medium = value(40_000, 2), atLimit = value(32 * 1024, 3)
+            let replies = await client.pipeline([
+                RESPCommand("SET", "small", "s"), RESPCommand("SET", "big", big), RESPCommand("GET", "small"),
+                RESPCommand("SET", "medium", medium), RESPCommand("SET", "atLimit", atLimit), RESPCommand("GET", "big"),
+                RESPCommand("GET", "medium"), RESPCommand("GET", "atLimit"), RESPCommand("STRLEN", "big"),
+            ])
+            #expect(try replies[2].get() == .bulkString(ByteBuffer(string: "s")))
+            #expect(try replies[5].get() == .bulkString(big))
+            #expect(try replies[6].get() == .bulkString(medium))
+            #expect(try replies[7].get() == .bulkString(atLimit))
+            #expect(try replies[8].get() == .integer(1_048_576))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<20 {
+                    group.addTask {
+                        let mine = i % 2 == 0 ? value(100_000 + i, UInt8(i)) : ByteBuffer(string: "v\(i)")
+                        try await client.set("k\(i)", mine)
+                        #expect(try await client.get("k\(i)") == mine, "caller \(i)")
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
     /// A caller isolated to an actor keeps its commands on that actor: no hop to another
     /// executor and back per command.
     @Test func callersIsolatedToAnActorStayOnIt() async throws {

@@ -11,6 +11,10 @@ import Synchronization
 final class Outbox: Sendable {
     private struct State {
         var buffer = ByteBuffer()
+        /// What goes out before `buffer`, in order: the small commands queued before a large
+        /// one, and the large one's body itself, which is written as it is instead of copied
+        /// (usually empty).
+        var segments: [ByteBuffer] = []
         var requests: [PendingRequest] = []
         var drainScheduled = false
         /// Commands in `buffer`.
@@ -58,7 +62,16 @@ final class Outbox: Sendable {
             let now = outstanding.load(ordering: .relaxed)
             guard now + commands.count <= maxOutstanding else { return .rejected(tooManyInFlight(now, endpoint)) }
             outstanding.wrappingAdd(commands.count, ordering: .relaxed)
-            for command in commands { command.write(into: &s.buffer) }
+            for command in commands {
+                if command.body.readableBytes < Self.copyLimit {
+                    command.write(into: &s.buffer)
+                } else {
+                    s.buffer.writeRESPArrayHeader(command.count)
+                    s.segments.append(s.buffer)
+                    s.segments.append(command.body)
+                    s.buffer = ByteBuffer()
+                }
+            }
             s.requests.append(request)
             s.queuedCommands += commands.count
             if s.drainScheduled {
@@ -95,18 +108,30 @@ final class Outbox: Sendable {
         ).markedNotSent()
     }
 
+    /// Commands at least this large (a big value) are not copied into the batch: their own
+    /// buffer is written after it, in the same flush. Copying 1 MB cost more than the write.
+    static let copyLimit = 32 * 1024
+
+    /// Everything queued, to be written in this order in one flush.
+    struct Batch {
+        /// Buffers that go before `last`; empty unless a large command was queued.
+        var segments: [ByteBuffer]
+        var last: ByteBuffer
+    }
+
     /// Takes everything queued (on the event loop, right before writing it). An `early` take
     /// (``EnqueueResult/flushWorthy``) leaves the scheduled drain in place: it takes what the
     /// callers queue next.
-    func take(into requests: inout [PendingRequest], early: Bool = false) -> ByteBuffer {
+    func take(into requests: inout [PendingRequest], early: Bool = false) -> Batch {
         state.withLock { s in
             if !early { s.drainScheduled = false }
             s.queuedCommands = 0
             swap(&requests, &s.requests)
-            let buffer = s.buffer
+            let batch = Batch(segments: s.segments, last: s.buffer)
+            if !s.segments.isEmpty { s.segments = [] }
             s.buffer = ByteBuffer()
-            s.buffer.reserveCapacity(max(256, buffer.readableBytes))
-            return buffer
+            s.buffer.reserveCapacity(max(256, batch.last.readableBytes))
+            return batch
         }
     }
 
@@ -123,6 +148,7 @@ final class Outbox: Sendable {
             let unsent = s.requests
             s.requests = []
             s.buffer.clear()
+            s.segments = []
             outstanding.store(0, ordering: .relaxed)
             return unsent
         }

@@ -77,7 +77,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     /// Writes everything queued in the outbox in one write and one flush; `early` when a
     /// caller on this loop found enough queued to write before the scheduled drain.
     func drain(early: Bool = false) {
-        let buffer = outbox.take(into: &spare, early: early)
+        let batch = outbox.take(into: &spare, early: early)
         guard !spare.isEmpty else { return }
         // One clock read per batch: every command in it was queued within this tick.
         let now: NIODeadline? = machine.commandTimeout == nil ? nil : .now()
@@ -91,7 +91,12 @@ final class RedisChannelHandler: ChannelInboundHandler {
         if writing, let context {
             onTheWire += replies
             outbox.traffic.written(replies)
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            for segment in batch.segments { context.write(wrapOutboundOut(segment), promise: nil) }
+            if batch.last.readableBytes > 0 {
+                context.writeAndFlush(wrapOutboundOut(batch.last), promise: nil)
+            } else {
+                context.flush()
+            }
         }
     }
 
