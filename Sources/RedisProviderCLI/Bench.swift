@@ -90,6 +90,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Open this many idle connections and report the memory each costs.")
     var idleConnections: Int?
 
+    @Option(name: .long, help: "Before the tests, keep this many callers waiting on a standalone server (paused with CLIENT PAUSE) and report the memory each costs.")
+    var waitingCallers: Int?
+
     @Flag(name: .long, help: "Benchmark MemoryCacheProvider (no server): -t set,get,cacheget over -r entries, and bytes per entry.")
     var memoryCache = false
 
@@ -151,6 +154,8 @@ struct Bench: AsyncParsableCommand {
     /// Runs the tests against the server and prints the results (and the comparison).
     private func measure(_ client: RedisProvider, url: RedisURL, executors: [EventLoopExecutor]) async throws {
         _ = try await client.execute(RESPCommand("PING"))
+        var waiting: WaitingCallerCost?
+        if let n = waitingCallers { waiting = try await measureWaitingCallers(n, client: client, url: url) }
         var results: [BenchResult] = []
         let tests = try parsedTests()
         var stored: BenchTest.CacheValueKind?  // the cache values the keys hold
@@ -189,10 +194,18 @@ struct Bench: AsyncParsableCommand {
             }
         }
         if json {
-            print(try BenchReport(results: results, residentBytes: rss, idleConnections: idle, redisBenchmark: comparison).json())
+            print(
+                try BenchReport(
+                    results: results, residentBytes: rss, idleConnections: idle, redisBenchmark: comparison, waitingCallers: waiting
+                ).json())
         } else {
             print("resident memory of this process: \(rss / 1_048_576) MiB")
             if let idle { print("idle connections: \(idle.count), \(idle.bytesPerConnection) bytes each (resident memory delta)") }
+            if let waiting {
+                print(
+                    "waiting callers: \(waiting.count), \(waiting.bytesPerCaller) bytes each (resident memory delta; a task that only sleeps: \(waiting.bytesPerSleepingTask)), \(waiting.errors) errors"
+                )
+            }
         }
     }
 
@@ -228,6 +241,43 @@ struct Bench: AsyncParsableCommand {
             if fields.count >= 7, let p99 = Double(fields[6]) { result[fields[0].uppercased() + " p99 ms"] = p99 }
         }
         return result
+    }
+
+    /// Starts `n` GETs while the server is paused (`CLIENT PAUSE` from a connection of its
+    /// own), so that all of them wait at once, and reports the resident memory they add: the
+    /// task, its continuation, the queued request and its place in flight, per caller.
+    private func measureWaitingCallers(_ n: Int, client: RedisProvider, url: RedisURL) async throws -> WaitingCallerCost {
+        guard !url.mode.isCluster else { throw ValidationError("--waiting-callers measures against a standalone server") }
+        let pauser = try await RedisConnection.connect(to: url.endpoints[0], configuration: RedisClientConfiguration(url: url))
+        let pause = Duration.seconds(2)
+        let before = residentMemory()
+        // First as many tasks that only sleep: the part of the cost that is the task's own.
+        // (Their memory is reused by the callers after them, so both deltas are taken from
+        // the same starting point.)
+        let bare = try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<n { group.addTask { try await Task.sleep(for: pause / 4) } }
+            try await Task.sleep(for: pause / 8)
+            let during = residentMemory()
+            try await group.waitForAll()
+            return during
+        }
+        _ = try await pauser.send(RESPCommand("CLIENT", "PAUSE", "2000", "ALL"))
+        let started = ContinuousClock.now
+        let (during, errors) = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<n {
+                group.addTask { (try? await client.execute(RESPCommand("GET", BenchRunner.key(i)))) != nil }
+            }
+            // Every caller has queued its command long before the pause ends.
+            try await Task.sleep(until: started + pause / 2)
+            let during = residentMemory()
+            var errors = 0
+            for try await ok in group where !ok { errors += 1 }
+            return (during, errors)
+        }
+        await pauser.close()
+        return WaitingCallerCost(
+            count: n, bytesPerCaller: max(0, during - before) / max(n, 1), bytesPerSleepingTask: max(0, bare - before) / max(n, 1),
+            errors: errors)
     }
 
     private func measureIdleConnections(_ n: Int, url: RedisURL) async throws -> IdleConnectionCost {
@@ -323,6 +373,15 @@ func residentMemory() -> Int {
     let fields = text.split(separator: " ")
     guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// What `--waiting-callers` measured.
+struct WaitingCallerCost: Codable {
+    var count: Int
+    var bytesPerCaller: Int
+    /// What a task that only sleeps costs: the part of `bytesPerCaller` that is not the client's.
+    var bytesPerSleepingTask: Int
+    var errors: Int
 }
 
 struct IdleConnectionCost: Codable {

@@ -155,6 +155,7 @@ struct BenchReport: Codable {
     var idleConnections: IdleConnectionCost?
     var redisBenchmark: [String: Double]
     var memoryCache: MemoryCacheCost? = nil
+    var waitingCallers: WaitingCallerCost? = nil
 
     func json() throws -> String {
         let encoder = JSONEncoder()
