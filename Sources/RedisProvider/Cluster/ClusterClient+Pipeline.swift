@@ -9,8 +9,7 @@ extension RedisClusterClient {
     /// `.failure` with kind `.server`.
     nonisolated(nonsending) public func pipeline(_ commands: [RESPCommand]) async -> [Result<RESPValue, RedisError>] {
         var results = [Result<RESPValue, RedisError>?](repeating: nil, count: commands.count)
-        var routes: [ClusterRoute?] = []
-        var byNode: [RedisEndpoint: [Int]] = [:]
+        var groups: [PipelineGroup] = []  // one per node; a cluster has few, so a list beats a dictionary
         var individually: [Int] = []
         for (i, command) in commands.enumerated() {
             do throws(RedisError) {
@@ -18,29 +17,29 @@ extension RedisClusterClient {
                     throw RedisError(.unsupportedCommand, use.refusalInPipeline(of: command))
                 }
                 let route = try ClusterRoute(command)
-                routes.append(route)
-                switch route.target {
-                case .slot(let slot):
-                    if let endpoint = try await target(slot: slot, readOnly: route.readOnly) {
-                        byNode[endpoint, default: []].append(i)
-                    } else {
-                        individually.append(i)
-                    }
-                case .anyPrimary, .split, .fanOut:
+                guard case .slot(let slot) = route.target, let (endpoint, node) = try await targetNode(slot: slot, readOnly: route.readOnly)
+                else {
                     individually.append(i)
+                    continue
+                }
+                let item = PipelineGroup.Item(index: i, command: command, route: route)
+                if let g = groups.firstIndex(where: { $0.node === node }) {
+                    groups[g].items.append(item)
+                } else {
+                    groups.append(PipelineGroup(endpoint: endpoint, node: node, items: [item]))
                 }
             } catch {
-                routes.append(nil)
                 results[i] = .failure(error)
             }
         }
-        let groups = Array(byNode)
-        let routesCopy = routes
+        if groups.count == 1, individually.isEmpty {
+            // One node (hash-tagged keys, or a small cluster): no child task to wait for.
+            for (i, r) in await runGroup(groups[0]) { results[i] = r }
+            return results.map { $0! }
+        }
         let outcomes = await withTaskGroup(of: [(Int, Result<RESPValue, RedisError>)].self) { group in
-            for (endpoint, indices) in groups {
-                group.addTask {
-                    await self.runGroup(indices.map { (index: $0, command: commands[$0], route: routesCopy[$0]!) }, on: endpoint)
-                }
+            for g in groups {
+                group.addTask { await self.runGroup(g) }
             }
             for i in individually {
                 group.addTask {
@@ -48,6 +47,7 @@ extension RedisClusterClient {
                 }
             }
             var all: [(Int, Result<RESPValue, RedisError>)] = []
+            all.reserveCapacity(commands.count)
             for await part in group { all += part }
             return all
         }
@@ -55,23 +55,34 @@ extension RedisClusterClient {
         return results.map { $0! }
     }
 
-    private func runGroup(
-        _ items: [(index: Int, command: RESPCommand, route: ClusterRoute)], on endpoint: RedisEndpoint
-    ) async -> [(Int, Result<RESPValue, RedisError>)] {
+    /// The commands of a pipeline that go to one node, in the caller's order.
+    struct PipelineGroup: Sendable {
+        struct Item: Sendable {
+            var index: Int
+            var command: RESPCommand
+            var route: ClusterRoute
+        }
+        var endpoint: RedisEndpoint
+        var node: RedisNodeClient
+        var items: [Item]
+    }
+
+    nonisolated(nonsending) private func runGroup(_ group: PipelineGroup) async -> [(Int, Result<RESPValue, RedisError>)] {
         var out: [(Int, Result<RESPValue, RedisError>)] = []
+        out.reserveCapacity(group.items.count)
         do throws(RedisError) {
-            let replies = try await pool.node(endpoint).send(pipeline: items.map(\.command))
-            for (item, reply) in zip(items, replies) {
+            let replies = try await group.node.send(pipeline: group.items.map(\.command))
+            for (item, reply) in zip(group.items, replies) {
                 if case .error(let e) = reply, CommandRetryState.retries(e) {
                     out.append((item.index, await retryAlone(item.command, item.route)))
                 } else if case .error(let e) = reply {
-                    out.append((item.index, .failure(RedisError.server(e, endpoint: endpoint.description))))
+                    out.append((item.index, .failure(RedisError.server(e, endpoint: group.endpoint.description))))
                 } else {
                     out.append((item.index, .success(reply)))
                 }
             }
         } catch {
-            for item in items {
+            for item in group.items {
                 if item.route.idempotent || error.commandWasNotSent {
                     out.append((item.index, await retryAlone(item.command, item.route)))
                 } else {
@@ -85,7 +96,7 @@ extension RedisClusterClient {
         return out
     }
 
-    private func retryAlone(_ command: RESPCommand, _ route: ClusterRoute) async -> Result<RESPValue, RedisError> {
+    nonisolated(nonsending) private func retryAlone(_ command: RESPCommand, _ route: ClusterRoute) async -> Result<RESPValue, RedisError> {
         do throws(RedisError) {
             guard case .slot(let slot) = route.target else { return .success(try await execute(command)) }
             return .success(try await send(command, slot: slot, readOnly: route.readOnly, idempotent: route.idempotent))

@@ -296,12 +296,18 @@ public final class RedisClusterClient: RedisClientProtocol {
 
     /// The node a command for `slot` goes to under the read policy (`nil` when no node
     /// serves the slot now).
-    func target(slot: Int?, readOnly: Bool) async throws(RedisError) -> RedisEndpoint? {
+    nonisolated(nonsending) func target(slot: Int?, readOnly: Bool) async throws(RedisError) -> RedisEndpoint? {
+        try await targetNode(slot: slot, readOnly: readOnly)?.endpoint
+    }
+
+    /// The node that serves `slot` under the read policy, and its client (discovering the
+    /// topology first when there is none); nil when no node serves it now.
+    nonisolated(nonsending) func targetNode(slot: Int?, readOnly: Bool) async throws(RedisError) -> (endpoint: RedisEndpoint, node: RedisNodeClient)? {
         while true {
             switch pick(slot: slot, readOnly: readOnly) {
             case .noMap: try await refresh(force: true)
             case .shutdown: throw RedisError(.shutdown, "The cluster client was shut down")
-            case .picked(let target, _): return target?.endpoint
+            case .picked(let target, _): return target
             }
         }
     }
