@@ -122,18 +122,27 @@ final class Outbox: Sendable {
     /// Takes everything queued (on the event loop, right before writing it). An `early` take
     /// (``EnqueueResult/flushWorthy``) leaves the scheduled drain in place: it takes what the
     /// callers queue next.
-    func take(into requests: inout [PendingRequest], early: Bool = false) -> Batch {
-        state.withLock { s in
+    ///
+    /// `reusing` is the previous batch's buffer, written by now: it becomes the buffer the next
+    /// commands are encoded into (cleared; a new one when it is empty), saving an allocation
+    /// per batch.
+    func take(into requests: inout [PendingRequest], early: Bool = false, reusing spare: inout ByteBuffer) -> Batch {
+        spare.clear()
+        return state.withLock { s in
             if !early { s.drainScheduled = false }
             s.queuedCommands = 0
             swap(&requests, &s.requests)
             let batch = Batch(segments: s.segments, last: s.buffer)
             if !s.segments.isEmpty { s.segments = [] }
-            s.buffer = ByteBuffer()
-            s.buffer.reserveCapacity(max(256, batch.last.readableBytes))
+            swap(&s.buffer, &spare)  // `spare` now holds the batch's buffer, as `batch.last` does
+            if s.buffer.capacity == 0 { s.buffer.reserveCapacity(max(256, batch.last.readableBytes)) }
             return batch
         }
     }
+
+    /// A written batch's buffer up to this size is kept for the next batch; a larger one (a
+    /// huge pipeline) is let go, so that a connection does not hold on to its largest batch.
+    static let reusedCapacityLimit = 256 * 1024
 
     /// Counts `n` commands as answered.
     func answered(_ n: Int) {

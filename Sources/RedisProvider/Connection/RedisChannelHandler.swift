@@ -15,6 +15,10 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private var machine: ConnectionStateMachine<PendingRequest>
     private var parser: RESPParser
     private var readBuffer = ByteBuffer()
+    private static let noBytes = ByteBuffer()
+    /// The last batch's buffer, written by now: the next batch is encoded into it (cleared)
+    /// instead of a new one.
+    private var written = ByteBuffer()
     private var spare: [PendingRequest] = []
     /// Replies this connection still expects; part of its loop's ``LoopTraffic``.
     private var onTheWire = 0
@@ -77,7 +81,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     /// Writes everything queued in the outbox in one write and one flush; `early` when a
     /// caller on this loop found enough queued to write before the scheduled drain.
     func drain(early: Bool = false) {
-        let batch = outbox.take(into: &spare, early: early)
+        let batch = outbox.take(into: &spare, early: early, reusing: &written)
         guard !spare.isEmpty else { return }
         // One clock read per batch: every command in it was queued within this tick.
         let now: NIODeadline? = machine.commandTimeout == nil ? nil : .now()
@@ -98,6 +102,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
                 context.flush()
             }
         }
+        // Written at once on most flushes; when not, clearing it for the next batch copies.
+        written = batch.last.capacity <= Outbox.reusedCapacityLimit ? batch.last : Self.noBytes
     }
 
     /// Counts the replies the machine matched since the last call as answered.
@@ -130,7 +136,9 @@ final class RedisChannelHandler: ChannelInboundHandler {
         countAnswered()
         perform(machine.readComplete())
         if readBuffer.readableBytes == 0 {
-            readBuffer.clear()
+            // Let go of the read's storage: once the replies' slices are gone too, NIO reads
+            // into it again instead of allocating a new receive buffer.
+            readBuffer = Self.noBytes
         } else if readBuffer.readerIndex > 65_536 {
             readBuffer.discardReadBytes()
         }
