@@ -25,6 +25,8 @@ import Testing
             client.observe(ClusterObserver(promotionFound: { old, new in promotions.append("\(old)→\(new)") }))
             for i in 0..<300 { try await client.set("p:\(i)", "\(i)") }
             let slot = HashSlot.slot(for: "p:1")
+            let script = RedisScript("return redis.call('INCR', KEYS[1])")
+            #expect(try await script.run(on: client, keys: ["{p:1}:n"], as: Int.self) == 1)
             let victim = try await cluster.node(owningSlot: slot)
             let load = Load(tasks: 50) { i, errors in
                 if try await client.get("p:\(i % 300)").text != "\(i % 300)" { errors.append("wrong value") }
@@ -39,6 +41,8 @@ import Testing
             #expect(try await Self.gets(cluster, promoted) > 0, "the callers' reads reach the promoted replica")
             // Whatever found the promotion first, the replicas were never misread.
             #expect(promotions.all.allSatisfy { $0 == "\(victim.endpoint)→\(promoted.endpoint)" }, "\(promotions.all)")
+            // The promoted replica may lack the script: it runs anyway, on the replicated count.
+            #expect(try await script.run(on: client, keys: ["{p:1}:n"], as: Int.self) == 2)
         }
     }
 
