@@ -122,7 +122,7 @@ struct CLIExit: Error {
     /// cluster could not be reached or did not answer as it should.
     static func code(for error: RedisError) -> Int32 {
         switch error.kind {
-        case .server, .crossSlot: return 1
+        case .server, .crossSlot, .lockNotAcquired, .lockLost: return 1
         case .invalidConfiguration, .unsupportedCommand: return 2
         case .dnsFailure, .connectionRefused, .connectTimeout, .commandTimeout, .connectionClosed, .authentication, .tls,
             .protocolViolation, .tooManyInFlight, .shutdown, .cancelled, .redirectLimit, .clusterDown, .outcomeUnknown:

@@ -8,6 +8,7 @@ struct Report: Codable, Sendable {}
 struct User: Codable, Sendable {}
 
 func buildReport() async throws -> Report { Report() }
+func buildNightlyReport() async throws {}
 
 /// An application's database.
 struct Database: Sendable {

@@ -42,6 +42,11 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         /// Cluster: a write that is not idempotent may have reached the server before its
         /// connection failed; it was not replayed. Check the data before retrying.
         case outcomeUnknown
+        /// A lock (``RedisLock``) stayed taken by another holder for the whole wait.
+        case lockNotAcquired
+        /// A held lock expired or was taken before its holder finished: another holder may
+        /// have run meanwhile.
+        case lockLost
     }
 
     public var kind: Kind

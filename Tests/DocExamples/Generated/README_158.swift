@@ -3,11 +3,8 @@ import RedisProvider
 
 // Compiled by the test build, never run.
 func example_README_158() async throws {
-    for try await message in redis.subscribe(to: "chat:room1", "chat:room2") {   // ends when the task is cancelled
-        print(message.channel, message.string, message.gapBefore)              // gapBefore: messages may be lost before
-    }
-    try await redis.withSubscription(to: ["{room1}:chat"], kind: .shardChannel) { subscription in
-        try await redis.spublish("hi", to: "{room1}:chat")                     // SPUBLISH to the slot's primary
-        _ = try await subscription.next()
-    }
+    let incrementBy = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+    let total = try await incrementBy.run(on: redis, keys: ["visits"], arguments: [5], as: Int.self)
+    let replies = await redis.pipeline([incrementBy.command(keys: ["a"], arguments: [1]), RESPCommand("GET", "b")],
+                                       scripts: [incrementBy])
 }

@@ -1,0 +1,90 @@
+import NIOCore
+import RESP
+import RedisProviderTestSupport
+import Synchronization
+import Testing
+
+@testable import RedisProvider
+
+/// The lock held in one key: exclusive while held, renewed while its body runs, and the body
+/// told when it was lost.
+@Suite struct LockTests {
+    final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    /// 20 tasks on two clients (two connections) take turns: never two inside at once, and
+    /// every increment of an unprotected read-modify-write survives.
+    @Test func contendersNeverOverlap() async throws {
+        try await withServer { server in
+            let clients = [try RedisClient(url: server.url), try RedisClient(url: server.url)]
+            let inside = Counter(), overlaps = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<20 {
+                    let redis = clients[task % 2]
+                    group.addTask {
+                        for _ in 0..<5 {
+                            try await redis.withLock("lock:counter", lease: .seconds(5)) {
+                                if inside.value.add(1, ordering: .relaxed).newValue > 1 { overlaps.value.add(1, ordering: .relaxed) }
+                                let n = Int(try await redis.get("counter").text ?? "0")!
+                                try await Task.sleep(for: .milliseconds(1))
+                                try await redis.set("counter", n + 1)
+                                inside.value.subtract(1, ordering: .relaxed)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(overlaps.value.load(ordering: .relaxed) == 0)
+            #expect(try await clients[0].get("counter").text == "100")
+            #expect(try await clients[0].exists(["lock:counter"]) == 0, "given back after the last holder")
+            for c in clients { await c.shutdown() }
+        }
+    }
+
+    @Test func tryAcquireReleaseAndExtendActOnlyForTheHolder() async throws {
+        try await withClient { client, _ in
+            let first = try #require(try await RedisLock.tryAcquire("lock:a", lease: .seconds(5), on: client))
+            #expect(try await RedisLock.tryAcquire("lock:a", lease: .seconds(5), on: client) == nil)
+            #expect(try await first.extend(by: .seconds(20), on: client))
+            #expect(try await client.send("PTTL", "lock:a", as: Int.self) > 10_000)
+            #expect(try await first.release(on: client))
+            #expect(try await first.release(on: client) == false, "released twice")
+            // A lock that expired and was taken by another is neither extended nor deleted by the first holder.
+            let short = try #require(try await RedisLock.tryAcquire("lock:b", lease: .milliseconds(50), on: client))
+            try await Task.sleep(for: .milliseconds(120))
+            let second = try #require(try await RedisLock.tryAcquire("lock:b", lease: .seconds(5), on: client))
+            #expect(try await short.extend(on: client) == false)
+            #expect(try await short.release(on: client) == false)
+            #expect(try await client.get("lock:b").text == second.token)
+            let waited = await redisError { _ = try await RedisLock.acquire("lock:b", lease: .seconds(1), timeout: .milliseconds(150), on: client) }
+            #expect(waited?.kind == .lockNotAcquired)
+        }
+    }
+
+    /// The lease is renewed while the body runs longer than it; when another client takes the
+    /// key, the next renewal cancels the body and withLock throws lockLost without touching
+    /// the new holder's key.
+    @Test func bodyIsRenewedAndToldWhenTheLockIsLost() async throws {
+        try await withClient { client, _ in
+            try await client.withLock("lock:long", lease: .milliseconds(300)) {
+                try await Task.sleep(for: .milliseconds(900))  // three leases: renewed meanwhile
+            }
+            let bodyCancelled = Counter()
+            let lost = await redisError {
+                try await client.withLock("lock:lost", lease: .milliseconds(300)) {
+                    try await client.set("lock:lost", "someone else")  // the lock is taken from under the holder
+                    do {
+                        try await Task.sleep(for: .seconds(5))
+                    } catch {
+                        bodyCancelled.value.store(1, ordering: .relaxed)
+                    }
+                }
+            }
+            #expect(lost?.kind == .lockLost)
+            #expect(bodyCancelled.value.load(ordering: .relaxed) == 1)
+            #expect(try await client.get("lock:lost").text == "someone else")
+        }
+    }
+}
