@@ -13,11 +13,7 @@ args=("$@")
 ((${#args[@]})) || args=(-c 50 -n 200000 -d 16 -t set,get -r 100000)
 source scripts/lib-cluster.sh
 start_cluster
-sport=$(free_port)
-redis-server --bind 127.0.0.1 --port "$sport" --save "" --appendonly no --dir "$dir" --logfile "$dir/standalone.log" &
-standalone=$!
-trap "kill $standalone 2>/dev/null || true; $(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")" EXIT
-for _ in $(seq 50); do redis-cli -p "$sport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_standalone
 runs=$(mktemp)
 for round in $(seq "${ROUNDS:-3}"); do
   for build in old new; do

@@ -13,9 +13,5 @@ source scripts/lib-cluster.sh
 binary=${1:-}
 if [[ -z $binary ]]; then build_release_cli; binary=.build/release/redis-provider; fi
 start_cluster
-sport=$(free_port)
-redis-server --bind 127.0.0.1 --port "$sport" --save "" --appendonly no --dir "$dir" --logfile "$dir/standalone.log" &
-standalone=$!
-trap "kill $standalone 2>/dev/null || true; $(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")" EXIT
-for _ in $(seq 50); do redis-cli -p "$sport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_standalone
 python3 scripts/bench-compare.py "$binary" "$sport" "$standalone" "$url" "${pids[@]}"

@@ -74,55 +74,35 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("RedisClient_GET") { benchmark in
-        let server = try await FixedReplyServer.start()
-        let client = try RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port))
-        _ = try await client.get("foo")
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(try await client.get("foo"))
-        }
-        benchmark.stopMeasurement()
-        await client.shutdown()
-        await server.stop()
+        try await measure(benchmark, { try RedisClient(endpoint: $0) }) { client in blackHole(try await client.get("foo")) }
     }
 
     Benchmark("RedisClient_SET") { benchmark in
-        let server = try await FixedReplyServer.start()
-        let client = try RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port))
-        try await client.set("foo", "Bar")
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            try await client.set("foo", "Bar")
-        }
-        benchmark.stopMeasurement()
-        await client.shutdown()
-        await server.stop()
+        try await measure(benchmark, { try RedisClient(endpoint: $0) }) { client in try await client.set("foo", "Bar") }
     }
 
     Benchmark("RedisClusterClient_GET") { benchmark in
-        let server = try await FixedReplyServer.start()
-        let client = try RedisClusterClient(seeds: [RedisEndpoint(host: "127.0.0.1", port: server.port)])
-        _ = try await client.get("foo")
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(try await client.get("foo"))
-        }
-        benchmark.stopMeasurement()
-        await client.shutdown()
-        await server.stop()
+        try await measure(benchmark, { try RedisClusterClient(seeds: [$0]) }) { client in blackHole(try await client.get("foo")) }
     }
 
+    let sixteenGets = Array(repeating: RESPCommand("GET", "foo"), count: 16)
     Benchmark("RedisClient_pipeline_of_16_GETs") { benchmark in
-        let server = try await FixedReplyServer.start()
-        let client = try RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port))
-        let commands = Array(repeating: RESPCommand("GET", "foo"), count: 16)
-        _ = try await client.get("foo")
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(await client.pipeline(commands))
-        }
-        benchmark.stopMeasurement()
-        await client.shutdown()
-        await server.stop()
+        try await measure(benchmark, { try RedisClient(endpoint: $0) }) { client in blackHole(await client.pipeline(sixteenGets)) }
     }
+}
+
+/// Starts a ``FixedReplyServer`` and a client of it, sends one GET (connection and, for a
+/// cluster, discovery done), then measures `operation` over the benchmark's iterations.
+func measure<Client: RedisClientProtocol>(
+    _ benchmark: Benchmark, _ makeClient: (RedisEndpoint) throws -> Client,
+    _ operation: (Client) async throws -> Void
+) async throws {
+    let server = try await FixedReplyServer.start()
+    let client = try makeClient(RedisEndpoint(host: "127.0.0.1", port: server.port))
+    _ = try await client.get("foo")
+    benchmark.startMeasurement()
+    for _ in benchmark.scaledIterations { try await operation(client) }
+    benchmark.stopMeasurement()
+    await client.shutdown()
+    await server.stop()
 }
