@@ -68,8 +68,10 @@ import Testing
     /// the new holder's key.
     @Test func bodyIsRenewedAndToldWhenTheLockIsLost() async throws {
         try await withClient { client, _ in
-            try await client.withLock("lock:long", lease: .milliseconds(300)) {
-                try await Task.sleep(for: .milliseconds(900))  // three leases: renewed meanwhile
+            // Two and a half leases: renewed meanwhile (every third of the lease; the lease is
+            // long enough that a busy test machine does not delay a renewal past it).
+            try await client.withLock("lock:long", lease: .seconds(1)) {
+                try await Task.sleep(for: .milliseconds(2500))
             }
             let bodyCancelled = Counter()
             let lost = await redisError {
