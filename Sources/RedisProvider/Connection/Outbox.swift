@@ -92,10 +92,10 @@ final class Outbox: Sendable {
     /// resumes the callers of the other. With 50 callers on one connection this took GET from
     /// about 250k to 400k requests/s on the 2-core machine this project is measured on
     /// (`scripts/bench-compare.sh`). There is no upper bound: with 10,000 callers, a cap of 24
-    /// meant hundreds of writes per round and halved the rate. When other connections of the loop (a cluster's other
-    /// shards) already keep it busy, their commands on the wire raise the bar, and a batch is
-    /// written once, as before: an early write there only cost CPU (cluster GET fell by a
-    /// third when each shard's 17 callers wrote in two batches).
+    /// meant hundreds of writes per round and halved the rate. When other connections of the
+    /// loop (a cluster's other shards) already keep it busy, their commands on the wire raise
+    /// the bar, and a batch is written once, as before: an early write there only cost CPU
+    /// (cluster GET fell by a third when each shard's 17 callers wrote in two batches).
     static func earlyWrite(onTheWire: Int) -> Int {
         max(4, onTheWire)
     }
