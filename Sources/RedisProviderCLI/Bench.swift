@@ -36,6 +36,10 @@ struct Bench: AsyncParsableCommand {
               redis-provider bench -t get,cacheget -r 100000     # the cache layer next to raw GET
               redis-provider bench --memory-cache -t set,get,cacheget -r 100000 -d 100
 
+            -t script runs an INCRBY script through RedisScript, -t evalsha the same script as a
+            raw EVALSHA command (the cost of RedisScript next to it), -t lock takes and gives back
+            a RedisLock per request (two round trips).
+
             -t cacheget runs getOrSet hits through RedisCacheProvider on the keys GET reads
             (stored first as JSON strings of -d bytes); cachegetraw the same hits as bytes
             (getOrSetBytes, no decoding); cachegetstruct hits of a small struct decoded by
@@ -160,6 +164,7 @@ struct Bench: AsyncParsableCommand {
         let tests = try parsedTests()
         var stored: BenchTest.CacheValueKind?  // the cache values the keys hold
         let shards = await ShardNames(client, url: url)
+        if tests.contains(.evalsha) { try await BenchTest.incrementScript.load(on: client) }  // EVALSHA alone has no fallback
         for test in tests {
             if let kind = test.cacheValueKind, kind != stored {
                 try await storeCacheValues(RedisCacheProvider(redis: client), keyspace: keyspace, value: kind.value(size: dataSize))
@@ -212,7 +217,7 @@ struct Bench: AsyncParsableCommand {
     /// Runs redis-benchmark with the same flags and returns requests/s per test name.
     private func runRedisBenchmark(url: RedisURL) throws -> [String: Double] {
         let endpoint = url.endpoints[0]
-        let theirTests = try parsedTests().filter { $0.cacheValueKind == nil }.map(\.rawValue).joined(separator: ",")
+        let theirTests = try parsedTests().filter(\.redisBenchmarkKnows).map(\.rawValue).joined(separator: ",")
         guard !theirTests.isEmpty else { return [:] }
         var args = ["-h", endpoint.host, "-p", String(endpoint.port), "-c", String(clients), "-n", String(requests),
                     "-d", String(dataSize), "-t", theirTests, "--csv"]

@@ -15,6 +15,18 @@ enum BenchTest: String, CaseIterable {
     case cachegetraw
     /// `getOrSet` hits of a small struct (`BenchValue`), decoded by `JSONDecoder`.
     case cachegetstruct
+    /// `RedisScript.run` of an INCRBY script on the key (by digest; loaded first).
+    case script
+    /// The same script as a raw `EVALSHA` command: the cost of `RedisScript` next to it.
+    case evalsha
+    /// `RedisLock.tryAcquire` and `release` of a lock named after the key: two round trips.
+    case lock
+
+    /// The script `-t script` and `-t evalsha` run.
+    static let incrementScript = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+
+    /// Whether redis-benchmark has a test of this name to compare with.
+    var redisBenchmarkKnows: Bool { cacheValueKind == nil && ![.script, .evalsha, .lock].contains(self) }
 
     /// The kind of values a cache test reads (stored before it runs); `nil` for other tests.
     enum CacheValueKind {
@@ -67,6 +79,8 @@ enum BenchTest: String, CaseIterable {
             for _ in 0..<10 { c.append(key); c.append(value) }
             return c
         case .cacheget, .cachegetraw, .cachegetstruct: return RESPCommand("GET", key)  // what a cache hit sends
+        case .script, .evalsha: return Self.incrementScript.command(keys: [key], arguments: [1])
+        case .lock: return RESPCommand("SET", "lock:" + key, "token", "NX", "PX", 10_000)
         }
     }
 
@@ -80,9 +94,21 @@ enum BenchTest: String, CaseIterable {
         }
     }
 
-    /// What one request of this test does: a command, or a cache call for `cacheget`.
+    /// What one request of this test does: a command, a cache call for `cacheget`, a script
+    /// run or a lock taken and given back.
     func operation(client: any RedisCommandExecutor, valueSize: Int) -> BenchRunner.Operation {
-        cacheOperation(RedisCacheProvider(redis: client), valueSize: valueSize) ?? {
+        switch self {
+        case .script:
+            return { key in _ = try await Self.incrementScript.run(on: client, keys: [key], arguments: [1]) }
+        case .lock:
+            return { key in
+                let lock = try await RedisLock.tryAcquire("lock:" + key, lease: .seconds(10), on: client)
+                try await lock?.release(on: client)
+            }
+        default:
+            break
+        }
+        return cacheOperation(RedisCacheProvider(redis: client), valueSize: valueSize) ?? {
             let value = ByteBuffer(repeating: UInt8(ascii: "x"), count: valueSize)
             return { key in _ = try await client.execute(self.command(key: key, value: value)) }
         }()
