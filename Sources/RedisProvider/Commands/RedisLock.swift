@@ -71,9 +71,8 @@ public struct RedisLock: Sendable, Hashable {
     /// Makes the lock last `lease` (this lock's own by default) from now, if this holder still
     /// has it; `false` when it was lost.
     public func extend(by lease: Duration? = nil, on redis: some RedisCommandExecutor) async throws(RedisError) -> Bool {
-        let milliseconds = Self.atLeastAMillisecond(lease ?? self.lease).components
-        let ms = milliseconds.seconds * 1000 + milliseconds.attoseconds / 1_000_000_000_000_000
-        return try await Self.extendScript.run(on: redis, keys: [key], arguments: [token, Int(ms)], as: Int.self) == 1
+        let ms = Int(Self.atLeastAMillisecond(lease ?? self.lease).nanoseconds / 1_000_000)
+        return try await Self.extendScript.run(on: redis, keys: [key], arguments: [token, ms], as: Int.self) == 1
     }
 
     private static func newToken() -> String {
