@@ -38,7 +38,8 @@ struct Bench: AsyncParsableCommand {
 
             -t script runs an INCRBY script through RedisScript, -t evalsha the same script as a
             raw EVALSHA command (the cost of RedisScript next to it), -t lock takes and gives back
-            a RedisLock per request (two round trips).
+            a RedisLock per request (two round trips), -t ratelimit checks a RedisRateLimiter per
+            request (one script run).
 
             -t cacheget runs getOrSet hits through RedisCacheProvider on the keys GET reads
             (stored first as JSON strings of -d bytes); cachegetraw the same hits as bytes
@@ -164,7 +165,9 @@ struct Bench: AsyncParsableCommand {
         let tests = try parsedTests()
         var stored: BenchTest.CacheValueKind?  // the cache values the keys hold
         let shards = await ShardNames(client, url: url)
-        if tests.contains(.evalsha) { try await BenchTest.incrementScript.load(on: client) }  // EVALSHA alone has no fallback
+        if tests.contains(.evalsha) || (tests.contains(.script) && pipelineDepth > 1) {
+            try await BenchTest.incrementScript.load(on: client)  // EVALSHA alone has no fallback
+        }
         for test in tests {
             if let kind = test.cacheValueKind, kind != stored {
                 try await storeCacheValues(RedisCacheProvider(redis: client), keyspace: keyspace, value: kind.value(size: dataSize))

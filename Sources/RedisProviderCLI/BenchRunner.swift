@@ -21,12 +21,16 @@ enum BenchTest: String, CaseIterable {
     case evalsha
     /// `RedisLock.tryAcquire` and `release` of a lock named after the key: two round trips.
     case lock
+    /// `RedisRateLimiter.check` on a limiter named after the key (one script run, admitted).
+    case ratelimit
 
+    /// The limiter `-t ratelimit` checks: wide enough that every request is admitted.
+    static let limiter = RedisRateLimiter(limit: 1_000_000_000, per: .seconds(1))
     /// The script `-t script` and `-t evalsha` run.
     static let incrementScript = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
 
     /// Whether redis-benchmark has a test of this name to compare with.
-    var redisBenchmarkKnows: Bool { cacheValueKind == nil && ![.script, .evalsha, .lock].contains(self) }
+    var redisBenchmarkKnows: Bool { cacheValueKind == nil && ![.script, .evalsha, .lock, .ratelimit].contains(self) }
 
     /// The kind of values a cache test reads (stored before it runs); `nil` for other tests.
     enum CacheValueKind {
@@ -60,7 +64,9 @@ enum BenchTest: String, CaseIterable {
         }
     }
 
-    func command(key: String, value: ByteBuffer) -> RESPCommand {
+    /// The command a request of this test sends; nil for the tests that send two (`lock`) or
+    /// whose arguments a helper computes (`ratelimit`).
+    func command(key: String, value: ByteBuffer) -> RESPCommand? {
         switch self {
         case .ping: return RESPCommand("PING")
         case .set: return RESPCommand("SET", key, value)
@@ -80,22 +86,23 @@ enum BenchTest: String, CaseIterable {
             return c
         case .cacheget, .cachegetraw, .cachegetstruct: return RESPCommand("GET", key)  // what a cache hit sends
         case .script, .evalsha: return Self.incrementScript.command(keys: [key], arguments: [1])
-        case .lock: return RESPCommand("SET", "lock:" + key, "token", "NX", "PX", 10_000)
+        case .lock, .ratelimit: return nil
         }
     }
 
     /// What one pipeline of this test does (-P): one command per key, sent with
-    /// `pipeline(_:)`; a failed command counts as the pipeline's error. `nil` for cache tests.
+    /// `pipeline(_:)`; a failed command counts as the pipeline's error. `nil` for the cache
+    /// tests and those that are not one command: they run one request at a time.
     func pipelineOperation(client: any RedisClientProtocol, valueSize: Int) -> BenchRunner.PipelineOperation? {
-        guard cacheValueKind == nil else { return nil }
         let value = ByteBuffer(repeating: UInt8(ascii: "x"), count: valueSize)
+        guard cacheValueKind == nil, command(key: "", value: value) != nil else { return nil }
         return { keys in
-            for result in await client.pipeline(keys.map { self.command(key: $0, value: value) }) { _ = try result.get() }
+            for result in await client.pipeline(keys.map { self.command(key: $0, value: value)! }) { _ = try result.get() }
         }
     }
 
     /// What one request of this test does: a command, a cache call for `cacheget`, a script
-    /// run or a lock taken and given back.
+    /// run, a lock taken and given back, or a rate limit checked.
     func operation(client: any RedisCommandExecutor, valueSize: Int) -> BenchRunner.Operation {
         switch self {
         case .script:
@@ -105,12 +112,14 @@ enum BenchTest: String, CaseIterable {
                 let lock = try await RedisLock.tryAcquire("lock:" + key, lease: .seconds(10), on: client)
                 try await lock?.release(on: client)
             }
+        case .ratelimit:
+            return { key in _ = try await Self.limiter.check("rate:" + key, on: client) }
         default:
             break
         }
         return cacheOperation(RedisCacheProvider(redis: client), valueSize: valueSize) ?? {
             let value = ByteBuffer(repeating: UInt8(ascii: "x"), count: valueSize)
-            return { key in _ = try await client.execute(self.command(key: key, value: value)) }
+            return { key in _ = try await client.execute(self.command(key: key, value: value)!) }
         }()
     }
 
