@@ -35,6 +35,7 @@ struct Bench: AsyncParsableCommand {
               redis-provider bench -c 50 -P 16 -t get -r 100000 --compare   # explicit pipelines
               redis-provider bench -t get,cacheget -r 100000     # the cache layer next to raw GET
               redis-provider bench --memory-cache -t set,get,cacheget -r 100000 -d 100
+              redis-provider bench --stream-consumers 1,4 -n 200000 -d 16    # consumer-group workers
 
             -t script runs an INCRBY script through RedisScript, -t evalsha the same script as a
             raw EVALSHA command (the cost of RedisScript next to it), -t lock takes and gives back
@@ -98,6 +99,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Before the tests, keep this many callers waiting on a standalone server (paused with CLIENT PAUSE) and report the memory each costs.")
     var waitingCallers: Int?
 
+    @Option(name: .long, help: "Instead of -t, measure stream consumer groups: -n entries of -d bytes worked through by each of these numbers of RedisStreamConsumer workers (e.g. 1,4).")
+    var streamConsumers: String?
+
     @Flag(name: .long, help: "Benchmark MemoryCacheProvider (no server): -t set,get,cacheget over -r entries, and bytes per entry.")
     var memoryCache = false
 
@@ -110,6 +114,11 @@ struct Bench: AsyncParsableCommand {
         }
         guard dataSize >= 0, dataSize <= 512 * 1024 * 1024 else { throw ValidationError("-d must be from 0 to 512 MiB") }
         if let keyspace, keyspace < 1 { throw ValidationError("-r must be at least 1") }
+        if streamConsumers != nil {
+            guard let counts = try? parsedStreamConsumers(), !counts.isEmpty, counts.allSatisfy((1...1000).contains) else {
+                throw ValidationError("--stream-consumers takes comma-separated worker counts from 1 to 1000, e.g. 1,4")
+            }
+        }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be from 1 to 64") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         guard stallMs > 0 else { throw ValidationError("--stall-ms must be positive") }
@@ -119,6 +128,13 @@ struct Bench: AsyncParsableCommand {
                 throw ValidationError("With --memory-cache, -t takes set, get, cacheget, cachegetraw and cachegetstruct")
             }
             guard !compare, idleConnections == nil else { throw ValidationError("--memory-cache runs without a server: drop --compare and --idle-connections") }
+        }
+    }
+
+    func parsedStreamConsumers() throws -> [Int] {
+        try (streamConsumers ?? "").split(separator: ",").map { part in
+            guard let n = Int(part) else { throw ValidationError("Not a number of workers: '\(part)'") }
+            return n
         }
     }
 
@@ -159,6 +175,7 @@ struct Bench: AsyncParsableCommand {
     /// Runs the tests against the server and prints the results (and the comparison).
     private func measure(_ client: RedisProvider, url: RedisURL, executors: [EventLoopExecutor]) async throws {
         _ = try await client.execute(RESPCommand("PING"))
+        if streamConsumers != nil { return try await measureStreamConsumers(client, counts: try parsedStreamConsumers()) }
         var waiting: WaitingCallerCost?
         if let n = waitingCallers { waiting = try await measureWaitingCallers(n, client: client, url: url) }
         var results: [BenchResult] = []

@@ -1,3 +1,4 @@
+import NIOCore
 import RedisProvider
 
 // What the documentation's examples use without defining it: an application's own types and
@@ -9,6 +10,7 @@ struct User: Codable, Sendable {}
 
 func buildReport() async throws -> Report { Report() }
 func buildNightlyReport() async throws {}
+func sendMail(to address: ByteBuffer?) async throws {}
 
 /// An application's database.
 struct Database: Sendable {

@@ -16,6 +16,8 @@ import Testing
         switch action {
         case .createGroup: return "create"
         case .acknowledge(let ids): return "ack " + ids.joined(separator: ",")
+        case .acknowledgeInBackground(let ids): return "ack without waiting " + ids.joined(separator: ",")
+        case .awaitAcknowledgements: return "await acks"
         case .readOwnPending(let after): return "own after " + after
         case .claim(let start): return "claim from " + start
         case .readNew(let block): return "new block \(block.milliseconds)"
@@ -40,10 +42,11 @@ import Testing
         #expect(Self.describe(m.next(now: t0)) == "own after 0")
         m.received([Self.entry("1-0"), Self.entry("2-0")])
         #expect(Self.describe(m.next(now: t0)) == "deliver 1-0")
-        #expect(Self.describe(m.next(now: t0)) == "ack 1-0", "acknowledged once asked for the next")
-        m.acknowledged()
+        #expect(Self.describe(m.next(now: t0)) == "ack without waiting 1-0", "acknowledged once asked for the next")
         #expect(Self.describe(m.next(now: t0)) == "deliver 2-0")
-        #expect(Self.describe(m.next(now: t0)) == "ack 2-0")
+        #expect(Self.describe(m.next(now: t0)) == "await acks", "before anything else is read")
+        m.acknowledgementsSettled(failed: [])
+        #expect(Self.describe(m.next(now: t0)) == "ack 2-0", "the batch's last entry")
         m.acknowledged()
         #expect(Self.describe(m.next(now: t0)) == "own after 2-0")
         m.received([])
@@ -80,12 +83,18 @@ import Testing
         _ = m.next(now: t0)
         m.received([])
         #expect(Self.describe(m.next(now: t0)) == "claim from 0-0")
-        m.claimed(RedisAutoClaim(next: "9-0", entries: [Self.entry("5-0")], deleted: []), now: t0)
+        m.claimed(RedisAutoClaim(next: "9-0", entries: [Self.entry("5-0"), Self.entry("6-0")], deleted: []), now: t0)
         #expect(Self.describe(m.next(now: t0)) == "deliver 5-0")
+        #expect(Self.describe(m.next(now: t0)) == "ack without waiting 5-0")
+        #expect(Self.describe(m.next(now: t0)) == "deliver 6-0")
+        let collect = m.next(now: t0)
+        #expect(Self.describe(collect) == "await acks")
+        m.acknowledgementsSettled(failed: ["5-0"])
+        m.failed(collect)
         let ack = m.next(now: t0)
-        #expect(Self.describe(ack) == "ack 5-0")
+        #expect(Self.describe(ack) == "ack 5-0,6-0", "the failed one sent again")
         m.failed(ack)
-        #expect(Self.describe(m.next(now: t0)) == "ack 5-0", "sent again")
+        #expect(Self.describe(m.next(now: t0)) == "ack 5-0,6-0")
         m.acknowledged()
         #expect(Self.describe(m.next(now: t0)) == "claim from 9-0")
         let claim = m.next(now: t0)

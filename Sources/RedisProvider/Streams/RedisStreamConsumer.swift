@@ -6,14 +6,16 @@
 /// name), then blocks for new entries on a dedicated connection, and every `claimInterval`
 /// claims entries that other consumers left unacknowledged for `claimIdle` (they stopped).
 /// An entry is acknowledged (`XACK`) when the loop asks for the next one, that is once the
-/// loop's body for it has returned; an entry whose body threw, or after which the loop broke
-/// or the task was cancelled, stays pending and is delivered again: each entry is processed at
-/// least once, and exactly once unless a worker stops between its body and the acknowledgement.
+/// loop's body for it has returned: the acknowledgement leaves at once, and its reply is
+/// collected before the next read (a failed one is sent again), so workers are not held up by
+/// a round trip per entry. An entry whose body threw, or after which the loop broke or the task
+/// was cancelled, stays pending and is delivered again: each entry is processed at least once,
+/// and exactly once unless a worker stops between its body and the acknowledgement.
 ///
 /// ```swift
 /// let jobs = RedisStreamConsumer(stream: "jobs", group: "mailers", consumer: "pod-7", on: redis)
 /// for try await job in jobs {                 // ends when the task is cancelled
-///     try await sendMail(job["to"])           // acknowledged once this returns
+///     try await sendMail(to: job["to"])       // acknowledged once this returns
 /// }
 /// ```
 ///
@@ -40,8 +42,8 @@ public struct RedisStreamConsumer: AsyncSequence, Sendable {
         /// only entries added afterwards.
         public var groupStart = "0"
         /// Acknowledges a batch's entries together before the next read (one `XACK` per batch
-        /// instead of one per entry). Faster; a worker that stops mid-batch has the entries it
-        /// already processed in that batch delivered again.
+        /// instead of one per entry): fewer commands for the server; a worker that stops
+        /// mid-batch has the entries it already processed in that batch delivered again.
         public var acknowledgeInBatches = false
         /// How long failures in a row (a connection lost, a failover) are retried before the
         /// sequence throws.
@@ -78,6 +80,8 @@ public struct RedisStreamConsumer: AsyncSequence, Sendable {
     public struct AsyncIterator: AsyncIteratorProtocol {
         let consumer: RedisStreamConsumer
         var machine: StreamConsumerStateMachine
+        /// Acknowledgements sent without waiting, with their ids.
+        var acknowledging: [(ids: [String], reply: Task<Void, any Error>)] = []
 
         init(consumer: RedisStreamConsumer) {
             self.consumer = consumer
@@ -128,6 +132,23 @@ public struct RedisStreamConsumer: AsyncSequence, Sendable {
             case .acknowledge(let ids):
                 try await c.redis.xack(c.stream, group: c.group, ids: ids)
                 machine.acknowledged()
+            case .acknowledgeInBackground(let ids):
+                // Not a child task: a cancelled worker's last acknowledgements still land.
+                acknowledging.append((ids, Task { try await c.redis.xack(c.stream, group: c.group, ids: ids) }))
+            case .awaitAcknowledgements:
+                var failed: [String] = []
+                var firstError: RedisError?
+                for (ids, reply) in acknowledging {
+                    do {
+                        try await reply.value
+                    } catch {
+                        failed += ids
+                        firstError = firstError ?? (error as? RedisError) ?? RedisError(.connectionClosed, "\(error)")
+                    }
+                }
+                acknowledging.removeAll(keepingCapacity: true)
+                machine.acknowledgementsSettled(failed: failed)
+                if let firstError { throw firstError }
             case .readOwnPending(let after):
                 let reads = try await c.redis.xreadgroup(
                     group: c.group, consumer: c.consumer, streams: [(c.stream, after)], count: c.options.batchSize)

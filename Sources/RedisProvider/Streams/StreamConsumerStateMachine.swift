@@ -1,6 +1,7 @@
 /// What a ``RedisStreamConsumer`` does next, decided without I/O: create its group, drain the
 /// entries it already holds, claim the ones dead consumers left, block for new ones, and
-/// acknowledge each entry once its handler has returned.
+/// acknowledge each entry once its handler has returned — at once but without waiting for the
+/// reply (collected before the next read), or together per batch.
 struct StreamConsumerStateMachine: Sendable {
     enum Phase: Equatable {
         /// `XGROUP CREATE … MKSTREAM` (an existing group is kept): first, and again after an
@@ -15,7 +16,12 @@ struct StreamConsumerStateMachine: Sendable {
 
     enum Action {
         case createGroup
+        /// `XACK` the ids and wait for the reply.
         case acknowledge([String])
+        /// `XACK` the ids without waiting: the reply is collected before the next read.
+        case acknowledgeInBackground([String])
+        /// Collect the replies of the background acknowledgements before reading on.
+        case awaitAcknowledgements
         case readOwnPending(after: String)
         case claim(start: String)
         case readNew(block: Duration)
@@ -29,6 +35,7 @@ struct StreamConsumerStateMachine: Sendable {
     /// The entry last delivered: its handler is running until the next call of `next`.
     private var delivered: String?
     private var toAcknowledge: [String] = []
+    private var acknowledgementsInFlight = 0
     private var claimCursor = "0-0"
     private var nextClaim: ContinuousClock.Instant?
 
@@ -47,7 +54,11 @@ struct StreamConsumerStateMachine: Sendable {
         }
         // Entries still to hand out; each batch's acknowledgements go before the next read.
         while bufferIndex < buffer.count {
-            if !options.acknowledgeInBatches, !toAcknowledge.isEmpty { return .acknowledge(toAcknowledge) }
+            if !options.acknowledgeInBatches, !toAcknowledge.isEmpty {
+                defer { toAcknowledge.removeAll(keepingCapacity: true) }
+                acknowledgementsInFlight += 1
+                return .acknowledgeInBackground(toAcknowledge)
+            }
             let entry = buffer[bufferIndex]
             bufferIndex += 1
             guard entry.fields != nil else {
@@ -57,6 +68,7 @@ struct StreamConsumerStateMachine: Sendable {
             delivered = entry.id
             return .deliver(entry)
         }
+        if acknowledgementsInFlight > 0 { return .awaitAcknowledgements }
         if !toAcknowledge.isEmpty { return .acknowledge(toAcknowledge) }
         switch phase {
         case .createGroup:
@@ -78,6 +90,12 @@ struct StreamConsumerStateMachine: Sendable {
 
     mutating func acknowledged() {
         toAcknowledge.removeAll(keepingCapacity: true)
+    }
+
+    /// The background acknowledgements answered; the ids of those that failed are sent again.
+    mutating func acknowledgementsSettled(failed ids: [String]) {
+        acknowledgementsInFlight = 0
+        toAcknowledge.insert(contentsOf: ids, at: 0)
     }
 
     /// Entries read with `XREADGROUP`: this consumer's own pending ones (none left: on to new
@@ -106,7 +124,9 @@ struct StreamConsumerStateMachine: Sendable {
     /// starts over from the group, so entries whose delivery reply was lost come back through
     /// this consumer's pending list.
     mutating func failed(_ action: Action) {
-        if case .acknowledge = action { return }
-        phase = .createGroup
+        switch action {
+        case .acknowledge, .acknowledgeInBackground, .awaitAcknowledgements, .deliver: return
+        case .createGroup, .readOwnPending, .claim, .readNew: phase = .createGroup
+        }
     }
 }

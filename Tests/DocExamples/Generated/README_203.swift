@@ -3,11 +3,9 @@ import RedisProvider
 
 // Compiled by the test build, never run.
 func example_README_203() async throws {
-    for try await message in redis.subscribe(to: "chat:room1", "chat:room2") {   // ends when the task is cancelled
-        print(message.channel, message.string, message.gapBefore)              // gapBefore: messages may be lost before
+    let jobs = RedisStreamConsumer(stream: "jobs", group: "mailers", consumer: "pod-7", on: redis)
+    for try await job in jobs {                  // ends when the task is cancelled
+        try await sendMail(to: job["to"])        // acknowledged once this returns
     }
-    try await redis.withSubscription(to: ["{room1}:chat"], kind: .shardChannel) { subscription in
-        try await redis.spublish("hi", to: "{room1}:chat")                     // SPUBLISH to the slot's primary
-        _ = try await subscription.next()
-    }
+    _ = try await redis.xadd("jobs", fields: [("to", "ada@example.com")])   // elsewhere: a producer
 }
