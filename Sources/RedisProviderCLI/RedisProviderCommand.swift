@@ -30,7 +30,7 @@ struct RedisProviderCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Ping.self, Call.self, Scan.self, Subscribe.self, PSubscribe.self, SSubscribe.self, Config.self, Cluster.self,
-            Doctor.self, Bench.self, Sandbox.self,
+            Doctor.self, Bench.self, Sandbox.self, Lock.self,
         ]
     )
 

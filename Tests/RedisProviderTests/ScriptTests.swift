@@ -88,4 +88,49 @@ import Testing
             #expect(crossSlot?.kind == .crossSlot)
         }
     }
+
+    static let counters = RedisFunctionLibrary(
+        """
+        #!lua name=counters
+        redis.register_function('bump', function(keys, args) return redis.call('INCRBY', keys[1], args[1]) end)
+        redis.register_function{function_name='peek', callback=function(keys) return redis.call('GET', keys[1]) end, flags={'no-writes'}}
+        """)
+
+    /// A function is called by name; a server that lacks it (never loaded, flushed) gets the
+    /// library loaded and the call sent again.
+    @Test func functionsAreLoadedWhereMissing() async throws {
+        try await withClient { client, _ in
+            let library = Self.counters
+            #expect(library.name == "counters")
+            #expect(try await library.call("bump", keys: ["c"], arguments: [2], on: client, as: Int.self) == 2, "loaded on the miss")
+            #expect(try await library.call("peek", keys: ["c"], readOnly: true, on: client, as: String.self) == "2")
+            _ = try await client.send("FUNCTION", "FLUSH")
+            #expect(try await library.call("bump", keys: ["c"], arguments: [3], on: client, as: Int.self) == 5)
+            #expect(try await library.load(on: client) == "counters", "loading again replaces it")
+            let unknown = await redisError { try await library.call("absent", on: client) }
+            #expect(unknown?.kind == .server, "a function the library does not have either")
+        }
+    }
+
+    /// In a cluster the library is loaded on every primary at once; a primary that lost it
+    /// gets it back on the first call that reaches it.
+    @Test(arguments: ClusterServer.available) func clusterLoadsFunctionsOnEveryPrimary(server: ClusterServer) async throws {
+        try await withCluster(server) { client, cluster in
+            let library = Self.counters
+            #expect(try await library.load(on: client) == "counters")
+            let primaries = try await cluster.primaries()
+            for primary in primaries {
+                let node = try RedisClient(url: primary.url)
+                let listed = try await node.send("FUNCTION", "LIST", "LIBRARYNAME", "counters")
+                #expect(listed.elements?.count == 1, "\(primary.port)")
+                await node.shutdown()
+            }
+            let flushed = try RedisClient(url: primaries[0].url)
+            _ = try await flushed.send("FUNCTION", "FLUSH")
+            await flushed.shutdown()
+            let keys = (0..<30).map { "fn:\($0)" }  // spread over every primary
+            for key in keys { #expect(try await library.call("bump", keys: [key], arguments: [4], on: client, as: Int.self) == 4) }
+            for key in keys { #expect(try await library.call("peek", keys: [key], readOnly: true, on: client, as: String.self) == "4") }
+        }
+    }
 }

@@ -1,7 +1,9 @@
 import RESP
+import Synchronization
 
 /// A lock held in one Redis key: taken with `SET key token NX PX lease`, given back and
-/// extended by scripts that act only while the key still holds this holder's random token.
+/// extended by scripts (or Valkey's `DELIFEQ`) that act only while the key still holds this
+/// holder's random token.
 ///
 /// It has the semantics of a single Redis primary (not Redlock): while the primary is up, at
 /// most one holder's token is in the key. A failover can lose a lock that was not yet
@@ -63,10 +65,24 @@ public struct RedisLock: Sendable, Hashable {
 
     /// Gives the lock back if this holder still has it: `true` when it was deleted, `false`
     /// when it had expired or another holder had taken it (nothing is deleted then).
+    ///
+    /// Valkey 9 does this in one command, `DELIFEQ key token`; elsewhere a script does.
     @discardableResult
     public func release(on redis: some RedisCommandExecutor) async throws(RedisError) -> Bool {
-        try await Self.releaseScript.run(on: redis, keys: [key], arguments: [token], as: Int.self) == 1
+        if Self.serversLackDeleteIfEqual.load(ordering: .relaxed) == false {
+            do {
+                return try await redis.execute(RESPCommand("DELIFEQ", key, token), as: Int.self) == 1
+            } catch where error.serverError?.code == "ERR" && error.message.lowercased().contains("unknown command") {
+                // Remembered for the process: a server without it means the script from now on,
+                // which every server runs (one process talking to both kinds only loses speed).
+                Self.serversLackDeleteIfEqual.store(true, ordering: .relaxed)
+            }
+        }
+        return try await Self.releaseScript.run(on: redis, keys: [key], arguments: [token], as: Int.self) == 1
     }
+
+    /// Whether a server answered that it has no `DELIFEQ` (it came with Valkey 9).
+    static let serversLackDeleteIfEqual = Atomic<Bool>(false)
 
     /// Makes the lock last `lease` (this lock's own by default) from now, if this holder still
     /// has it; `false` when it was lost.

@@ -51,12 +51,7 @@ public struct RedisScript: Sendable, Hashable {
         _ name: String, _ body: String, keys: [any RESPArgumentEncodable], arguments: [any RESPArgumentEncodable]
     ) -> RESPCommand {
         var command = RESPCommand(name, body)
-        // A key may stand for several arguments (an array): count what they expand to.
-        var keyCount = 0
-        var scratch = ByteBuffer()
-        for key in keys { keyCount += key.writeRESPArguments(into: &scratch) }
-        command.append(keyCount)
-        for key in keys { command.append(key) }
+        command.appendKeys(keys)
         for argument in arguments { command.append(argument) }
         return command
     }

@@ -3,7 +3,9 @@ import RedisProvider
 
 // Compiled by the test build, never run.
 func example_README_172() async throws {
-    try await redis.withLock("lock:nightly-report", lease: .seconds(10), timeout: .seconds(30)) {
-        try await buildNightlyReport()
-    }
+    let counters = RedisFunctionLibrary("""
+        #!lua name=counters
+        redis.register_function('bump', function(keys, args) return redis.call('INCRBY', keys[1], args[1]) end)
+        """)
+    let bumped = try await counters.call("bump", keys: ["visits"], arguments: [1], on: redis, as: Int.self)
 }
