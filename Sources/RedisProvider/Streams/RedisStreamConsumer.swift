@@ -34,7 +34,9 @@ public struct RedisStreamConsumer: AsyncSequence, Sendable {
         /// The longest single blocking read; cancellation ends a read at once anyway.
         public var block: Duration = .seconds(5)
         /// How long another consumer's entry must stay unacknowledged before this one claims
-        /// it; `nil` never claims. Make it longer than the slowest entry takes to process.
+        /// it; `nil` never claims. The time counts from the delivery of the entry's batch, so
+        /// make it longer than the slowest batch (`batchSize` entries) takes to process: an
+        /// entry still waiting its turn in a slow worker would be claimed and processed twice.
         public var claimIdle: Duration? = .seconds(60)
         /// How often to look for such entries.
         public var claimInterval: Duration = .seconds(10)
