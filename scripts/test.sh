@@ -12,6 +12,9 @@ cleanup() { scripts/stop-test-servers.sh || true; }
 trap cleanup EXIT
 # The DocExamples target must hold every example of the docs as they are now.
 scripts/generate-doc-examples.py --check
+# The generated command methods and the command table must be what the data in Data/commands gives.
+python3 scripts/generate-commands.py --check
+python3 scripts/generate-command-table.py --check
 # Symbol graphs for scripts/docs.sh come from the same build.
 swift build --build-tests -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/.build/symbol-graphs"
 swift test --skip-build
