@@ -43,7 +43,8 @@ final class CommandRecorder: RedisCommandExecutor {
 /// The methods generated for every command, checked against real servers.
 @Suite struct GeneratedCommandTests {
     /// Every generated method sends the keys it was given where the server looks for them
-    /// (`COMMAND GETKEYS`), and the client's own key finder (cluster routing) agrees.
+    /// (`COMMAND GETKEYS`), and the client's own key finder (cluster routing) and read-only /
+    /// write flags agree with the server (`COMMAND INFO`).
     @Test(arguments: ClusterServer.available) func keyPositionsMatchTheServers(server kind: ClusterServer) async throws {
         var options = RedisServer.Options()
         options.binary = kind.binary
@@ -71,9 +72,17 @@ final class CommandRecorder: RedisCommandExecutor {
                 if serverKeys != sample.keys {
                     problems.append("\(sample.name): server keys \(serverKeys), method given \(sample.keys)")
                 }
-                let ours = RedisCommandTable.metadata(for: argv).map { m in m.keyIndices(in: argv).map { String(buffer: argv[$0]) } } ?? []
+                let metadata = RedisCommandTable.metadata(for: argv)
+                let ours = metadata.map { m in m.keyIndices(in: argv).map { String(buffer: argv[$0]) } } ?? []
                 if ours != serverKeys {
                     problems.append("\(sample.name): client key finder \(ours), server \(serverKeys)")
+                }
+                // Read-only or write, as the server says: what routing to replicas and retries go by.
+                let info = try await client.send("COMMAND", "INFO", sample.name)
+                let serverFlags = Set((info.elements?.first?.elements?[2].elements ?? []).compactMap(\.string))
+                for (flag, name) in [(RedisCommandFlags.readonly, "readonly"), (.write, "write")]
+                where metadata?.flags.contains(flag) != serverFlags.contains(name) {
+                    problems.append("\(sample.name): \(name) is \(metadata?.flags.contains(flag) == true) here, \(serverFlags.contains(name)) on the server")
                 }
                 checked += 1
             }
