@@ -23,6 +23,10 @@ public final class RedisServer: Sendable {
         /// Set it to start a server again on the files of an earlier one (e.g. a cluster
         /// node's `nodes.conf`). `stop()` removes it either way.
         public var directory: URL?
+        /// Run as a Sentinel (`redis-server sentinel.conf --sentinel`) with these lines as its
+        /// configuration file (`sentinel monitor …`), written into the data folder; the
+        /// Sentinel rewrites it as it learns the deployment.
+        public var sentinelConfiguration: [String]?
 
         public init() {}
     }
@@ -76,6 +80,14 @@ public final class RedisServer: Sendable {
             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.path,
             "--logfile", dir.appendingPathComponent("server.log").path, "--daemonize", "no",
         ]
+        if let lines = options.sentinelConfiguration {
+            let file = dir.appendingPathComponent("sentinel.conf")
+            try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+            args = [
+                file.path, "--sentinel", "--bind", "127.0.0.1", "--dir", dir.path,
+                "--logfile", dir.appendingPathComponent("server.log").path, "--daemonize", "no",
+            ]
+        }
         if let tls = options.tls {
             args += [
                 "--port", "0", "--tls-port", String(port), "--tls-cert-file", tls.serverCertificate,

@@ -27,6 +27,14 @@ struct ClusterRoute {
     /// Where the arguments before the first key end (command name, subcommand, …).
     let headerEnd: Int
 
+    /// Whether running `command` twice has the effect of running it once (reads, `SET`
+    /// without `GET`, `DEL` …): what may be replayed after its connection failed.
+    static func isIdempotent(_ command: RESPCommand) -> Bool {
+        let argv = command.arguments
+        guard let metadata = RedisCommandTable.metadata(for: argv) else { return false }
+        return metadata.flags.contains(.readonly) || idempotentWrites.contains(metadata.name)
+    }
+
     init(_ command: RESPCommand) throws(RedisError) {
         // Most traffic (GET, SET, HSET, INCR …) has one key at a fixed place: route it from
         // the name and that argument, read in place, without splitting argv into an array.

@@ -185,6 +185,29 @@ struct NodeStateMachine<Connection: AnyObject, Waiter> {
 
     var idleDedicatedCount: Int { idleDedicated.count }
 
+    // MARK: - Relocation
+
+    /// The node moved to another address (a Sentinel announced a new primary): every slot is
+    /// reopened by the next command, at once (no backoff), and the pooled dedicated
+    /// connections are dropped. Returns the open shared connections and the idle dedicated
+    /// ones, to close; leased dedicated connections end with their command.
+    mutating func relocated() -> (shared: [Connection], idleDedicated: [Connection]) {
+        var shared: [Connection] = []
+        for i in slots.indices {
+            switch slots[i] {
+            case .ready(let c):
+                shared.append(c)
+                slots[i] = .idle(failures: 0)
+            case .backingOff:
+                slots[i] = .idle(failures: 0)
+            case .idle, .connecting:
+                break
+            }
+        }
+        defer { idleDedicated = [] }
+        return (shared, idleDedicated)
+    }
+
     // MARK: - Shutdown
 
     /// Stops everything: the connections to close (shared and dedicated) and the waiters to

@@ -17,8 +17,13 @@ import Synchronization
 /// Commands that would block or take over a connection (BLPOP, SUBSCRIBE, MULTI …) go through
 /// `withDedicatedConnection`.
 public final class RedisNodeClient: Sendable {
-    /// The node's address.
-    public let endpoint: RedisEndpoint
+    /// The node's address (for a node found through Sentinels, the latest one found).
+    public var endpoint: RedisEndpoint { locator == nil ? initialEndpoint : located.withLock { $0 } }
+    private let initialEndpoint: RedisEndpoint
+    private let located: Mutex<RedisEndpoint>
+    /// Finds the node's address before each connection is opened, when it can move (a
+    /// primary watched by Sentinels); `nil` for a node at a fixed address.
+    private let locator: (@Sendable () async throws(RedisError) -> RedisEndpoint)?
     let configuration: RedisClientConfiguration
     let eventLoopGroup: any EventLoopGroup
     let sslContext: NIOSSLContext?
@@ -39,7 +44,9 @@ public final class RedisNodeClient: Sendable {
         configuration: RedisClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(RedisError) {
-        self.endpoint = endpoint
+        self.initialEndpoint = endpoint
+        self.located = Mutex(endpoint)
+        self.locator = nil
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.sslContext = try configuration.tls?.makeContext()
@@ -52,12 +59,48 @@ public final class RedisNodeClient: Sendable {
         endpoint: RedisEndpoint, configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup,
         sslContext: NIOSSLContext?
     ) {
-        self.endpoint = endpoint
+        self.initialEndpoint = endpoint
+        self.located = Mutex(endpoint)
+        self.locator = nil
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.sslContext = sslContext
         self.loops = Array(eventLoopGroup.makeIterator())
         self.state = Mutex(NodeStateMachine(endpoint: endpoint.description, configuration: configuration))
+    }
+
+    /// A client for a node whose address `locator` finds before each connection is opened
+    /// (`initial` until then): a primary or replica watched by Sentinels.
+    init(
+        locatedBy locator: @escaping @Sendable () async throws(RedisError) -> RedisEndpoint, initial: RedisEndpoint,
+        configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup
+    ) throws(RedisError) {
+        self.initialEndpoint = initial
+        self.located = Mutex(initial)
+        self.locator = locator
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        self.sslContext = try configuration.tls?.makeContext()
+        self.loops = Array(eventLoopGroup.makeIterator())
+        self.state = Mutex(NodeStateMachine(endpoint: initial.description, configuration: configuration))
+    }
+
+    /// Where to open the next connection: the locator's answer, or the fixed address.
+    private func target() async throws(RedisError) -> RedisEndpoint {
+        guard let locator else { return endpoint }
+        let found = try await locator()
+        located.withLock { $0 = found }
+        return found
+    }
+
+    /// The node is now at `endpoint` (a Sentinel announced it): connections to the old
+    /// address are closed (shared ones gracefully, letting replies on their way arrive) and
+    /// the next commands connect anew.
+    func relocate(to endpoint: RedisEndpoint) async {
+        located.withLock { $0 = endpoint }
+        let (shared, idle) = state.withLock { $0.relocated() }
+        for c in idle { await c.close(graceful: false) }
+        for c in shared { await c.close(graceful: true) }
     }
 
     /// How many of this node's shared connections are open now.
@@ -150,7 +193,7 @@ public final class RedisNodeClient: Sendable {
         let c: RedisConnection
         do {
             c = try await RedisConnection.connect(
-                to: endpoint, configuration: configuration, eventLoopGroup: loops[slot % loops.count], sslContext: sslContext)
+                to: try await target(), configuration: configuration, eventLoopGroup: loops[slot % loops.count], sslContext: sslContext)
         } catch {
             var generator = SystemRandomNumberGenerator()
             let now = ContinuousClock.now
@@ -244,7 +287,7 @@ public final class RedisNodeClient: Sendable {
                 let c: RedisConnection
                 do {
                     c = try await RedisConnection.connect(
-                        to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext)
+                        to: try await target(), configuration: configuration, eventLoopGroup: eventLoopGroup, sslContext: sslContext)
                 } catch {
                     throw error.markedNotSent()
                 }

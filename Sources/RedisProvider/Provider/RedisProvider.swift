@@ -28,6 +28,7 @@ import Tracing
 public final class RedisProvider: RedisClientProtocol, Service {
     /// The client underneath.
     public enum Backend: Sendable {
+        /// One server, or the primary (or a replica) that Sentinels watch.
         case standalone(RedisClient)
         case cluster(RedisClusterClient)
     }
@@ -93,6 +94,11 @@ public final class RedisProvider: RedisClientProtocol, Service {
             backend = .cluster(cluster)
             client = cluster
             cluster.observe(makeObserver())
+        } else if mode.kind == .sentinel {
+            let client = try RedisClient(
+                sentinelURL: url, configuration: configuration, eventLoopGroup: eventLoopGroup, logger: observability.logger)
+            backend = .standalone(client)
+            self.client = client
         } else {
             if url.endpoints.count > 1 {
                 throw RedisError(
@@ -105,7 +111,7 @@ public final class RedisProvider: RedisClientProtocol, Service {
         }
         observability.logger.info(
             "Redis provider ready",
-            metadata: ["redis.url": "\(url)", "redis.mode": "\(mode.isCluster ? "cluster" : "standalone")", "redis.mode.reason": "\(mode.reason)"])
+            metadata: ["redis.url": "\(url)", "redis.mode": "\(mode.kind.rawValue)", "redis.mode.reason": "\(mode.reason)"])
     }
 
     /// A provider for the URL text `url`.

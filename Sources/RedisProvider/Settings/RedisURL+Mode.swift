@@ -1,22 +1,46 @@
-/// Whether a URL names a Redis Cluster, and why.
+/// Whether a URL names one server, a Redis Cluster or a primary watched by Sentinels, and why.
 public struct RedisModeDecision: Sendable, Hashable, CustomStringConvertible {
-    /// `true` for cluster mode.
-    public var isCluster: Bool
+    /// The three shapes of a deployment.
+    public enum Kind: String, Sendable, Hashable {
+        case standalone, cluster, sentinel
+    }
+
+    /// Which shape.
+    public var kind: Kind
     /// Why, in words: which rule decided.
     public var reason: String
 
-    public var description: String { "\(isCluster ? "cluster" : "standalone") mode: \(reason)" }
+    /// `true` for cluster mode.
+    public var isCluster: Bool { kind == .cluster }
+
+    /// A decision for cluster (`true`) or standalone mode.
+    public init(isCluster: Bool, reason: String) {
+        self.init(kind: isCluster ? .cluster : .standalone, reason: reason)
+    }
+
+    /// A decision of `kind`.
+    public init(kind: Kind, reason: String) {
+        self.kind = kind
+        self.reason = reason
+    }
+
+    public var description: String { "\(kind.rawValue) mode: \(reason)" }
 }
 
 extension RedisURL {
-    /// Cluster or standalone, by the rules teams deploying Redis in Kubernetes use, in order:
-    /// an explicit `?cluster=true|false`; several comma-separated nodes; a host name that
-    /// contains "cluster" (such as `redis-cluster.redis.svc.cluster.local`'s service part).
+    /// Sentinel for a `redis+sentinel://` URL; else cluster or standalone, by the rules teams
+    /// deploying Redis in Kubernetes use, in order: an explicit `?cluster=true|false`; several
+    /// comma-separated nodes; a host name that contains "cluster" (such as
+    /// `redis-cluster.redis.svc.cluster.local`'s service part).
     public var mode: RedisModeDecision { mode(override: nil) }
 
     /// The mode, where a configured `override` (the `redis.cluster` setting, say) wins over
     /// every rule the URL itself could trigger; `source` names where the override came from.
     public func mode(override: Bool?, source: String = "the configuration") -> RedisModeDecision {
+        if let sentinelMasterName {
+            return RedisModeDecision(
+                kind: .sentinel, reason: "the URL is redis+sentinel:// (\(endpoints.count) Sentinels watching '\(sentinelMasterName)')")
+        }
         if let override {
             return RedisModeDecision(isCluster: override, reason: "\(source) sets cluster=\(override)")
         }

@@ -6,6 +6,10 @@
 /// - a database: `redis://host/2`
 /// - several nodes: `redis://a:6379,redis://b:6379` or `redis://a:6379,b:6379`
 /// - options after `?`, e.g. `?cluster=true&timeout=2s&tls_ca_file=/etc/ca.pem`
+/// - a primary found through Sentinels: `redis+sentinel://s1:26379,s2:26379/mymaster`
+///   (`rediss+sentinel://` for TLS; `/mymaster/2` for a database; `?role=replica` to read
+///   from a replica; `sentinel_username`/`sentinel_password` when the Sentinels have their
+///   own credentials, the URL's credentials being those of the data nodes)
 ///
 /// Every malformed URL throws a `RedisError` of kind `.invalidConfiguration` that names the
 /// problem. `description` never shows the password.
@@ -22,6 +26,9 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
     public var database: Int?
     /// The query options.
     public var options: Options
+    /// For a `redis+sentinel://` URL, the name the Sentinels know the primary by (the
+    /// endpoints are then the Sentinels); `nil` otherwise.
+    public var sentinelMasterName: String?
 
     /// The options a URL's query may carry. Unknown names are an error.
     public struct Options: Sendable, Hashable {
@@ -49,6 +56,12 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         public var tlsServerName: String?
         /// `tls_insecure=true`: skip certificate verification (testing only).
         public var tlsInsecure: Bool?
+        /// `role=primary|replica` (Sentinel URLs): which node of the deployment to talk to.
+        public var sentinelRole: RedisSentinelRole?
+        /// `sentinel_username=NAME`: the ACL user the Sentinels want, when not the data nodes'.
+        public var sentinelUsername: String?
+        /// `sentinel_password=SECRET`: the Sentinels' own password (never printed).
+        public var sentinelPassword: String?
 
         public init() {}
 
@@ -56,7 +69,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         public static let names = [
             "cluster", "connect_timeout", "timeout", "client_name", "protocol", "connections",
             "max_in_flight", "tls_ca_file", "tls_cert_file", "tls_key_file", "tls_server_name",
-            "tls_insecure",
+            "tls_insecure", "role", "sentinel_username", "sentinel_password",
         ]
     }
 
@@ -70,13 +83,15 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             guard !piece.isEmpty else {
                 throw Self.invalid("entry \(i + 1) of the comma-separated URL list is empty")
             }
-            parsed.append(try Entry(piece, index: i))
+            // Entries without a scheme are of the first entry's kind (Sentinels after redis+sentinel://).
+            parsed.append(try Entry(piece, index: i, sentinelByDefault: parsed.first?.sentinel ?? false))
         }
         let first = parsed[0]
         guard let firstTLS = first.tls else {
             throw Self.invalid("the URL must start with redis:// or rediss://, got '\(Self.redactedPrefix(String(text)))'")
         }
         self.tls = firstTLS
+        self.sentinelMasterName = nil
         self.endpoints = []
         self.username = nil
         self.password = nil
@@ -85,6 +100,15 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         for (i, e) in parsed.enumerated() {
             if let t = e.tls, t != firstTLS {
                 throw Self.invalid("entry \(i + 1) mixes redis:// and rediss://; all nodes must use the same scheme")
+            }
+            if e.tls != nil, e.sentinel != first.sentinel {
+                throw Self.invalid("entry \(i + 1) mixes redis+sentinel:// with another scheme; list the Sentinels after one redis+sentinel://")
+            }
+            if let name = e.masterName {
+                if let existing = sentinelMasterName, existing != name {
+                    throw Self.invalid("the entries name different primaries ('\(existing)' and '\(name)')")
+                }
+                sentinelMasterName = name
             }
             if let u = e.username {
                 if let existing = username, existing != u {
@@ -109,6 +133,14 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         }
         self.options = try Self.parseOptions(query)
         let o = options
+        if first.sentinel {
+            guard sentinelMasterName != nil else {
+                throw Self.invalid("a Sentinel URL names the primary after the Sentinels, e.g. redis+sentinel://sentinel:26379/mymaster")
+            }
+            if o.cluster == true { throw Self.invalid("cluster=true does not go with a Sentinel URL: Sentinels watch one primary") }
+        } else if o.sentinelRole != nil || o.sentinelUsername != nil || o.sentinelPassword != nil {
+            throw Self.invalid("role, sentinel_username and sentinel_password need a redis+sentinel:// URL")
+        }
         if !tls, o.tlsCAFile != nil || o.tlsCertificateFile != nil || o.tlsServerName != nil || o.tlsInsecure != nil {
             throw Self.invalid("TLS options need a rediss:// URL")
         }
@@ -116,11 +148,12 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
 
     /// The URL with the password replaced by `***`.
     public var description: String {
-        var s = tls ? "rediss://" : "redis://"
+        var s = (tls ? "rediss" : "redis") + (sentinelMasterName != nil ? "+sentinel://" : "://")
         if username != nil || password != nil {
             s += (username ?? "") + (password != nil ? ":***" : "") + "@"
         }
         s += endpoints.map(\.description).joined(separator: ",")
+        if let sentinelMasterName { s += "/\(sentinelMasterName)" }
         if let database { s += "/\(database)" }
         let q = optionPairs.map { "\($0)=\($1)" }.joined(separator: "&")
         if !q.isEmpty { s += "?" + q }
@@ -144,6 +177,9 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         add("tls_key_file", options.tlsKeyFile)
         add("tls_server_name", options.tlsServerName)
         add("tls_insecure", options.tlsInsecure)
+        add("role", options.sentinelRole?.rawValue)
+        add("sentinel_username", options.sentinelUsername)
+        add("sentinel_password", options.sentinelPassword.map { _ in "***" })
         return pairs
     }
 
@@ -151,21 +187,36 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
 
     private struct Entry {
         var tls: Bool?
+        /// A `redis+sentinel://` entry: its endpoint is a Sentinel's, its path the primary's name.
+        var sentinel = false
+        var masterName: String?
         var username: String?
         var password: String?
         var endpoint: RedisEndpoint
         var database: Int?
         var query: [(String, String)] = []
 
-        init(_ text: Substring, index: Int) throws(RedisError) {
+        init(_ text: Substring, index: Int, sentinelByDefault: Bool) throws(RedisError) {
             var rest = text
+            sentinel = sentinelByDefault
             if let schemeEnd = rest.firstRange(of: "://") {
                 let scheme = rest[..<schemeEnd.lowerBound].lowercased()
                 switch scheme {
-                case "redis", "valkey": tls = false
-                case "rediss", "valkeys": tls = true
+                case "redis", "valkey":
+                    tls = false
+                    sentinel = false
+                case "rediss", "valkeys":
+                    tls = true
+                    sentinel = false
+                case "redis+sentinel", "valkey+sentinel":
+                    tls = false
+                    sentinel = true
+                case "rediss+sentinel", "valkeys+sentinel":
+                    tls = true
+                    sentinel = true
                 default:
-                    throw RedisURL.invalid("unsupported scheme '\(scheme)://'; use redis:// or rediss:// (TLS)")
+                    throw RedisURL.invalid(
+                        "unsupported scheme '\(scheme)://'; use redis://, rediss:// (TLS) or redis+sentinel:// (a primary found through Sentinels)")
                 }
                 rest = rest[schemeEnd.upperBound...]
             } else if index == 0 {
@@ -185,7 +236,20 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             let at = rest.lastIndex(of: "@")
             let authorityStart = at.map { rest.index(after: $0) } ?? rest.startIndex
             let slash = rest[authorityStart...].firstIndex(of: "/")
-            if let slash {
+            if let slash, sentinel {
+                // /masterName or /masterName/db
+                let parts = rest[rest.index(after: slash)...].split(separator: "/", omittingEmptySubsequences: false)
+                guard let name = parts.first, !name.isEmpty, parts.count <= 2 else {
+                    throw RedisURL.invalid("a Sentinel URL's path is /MASTERNAME or /MASTERNAME/DB, e.g. redis+sentinel://sentinel:26379/mymaster")
+                }
+                masterName = String(name).removingPercentEncoding() ?? String(name)
+                if parts.count == 2 {
+                    guard let db = Int(parts[1]), db >= 0, db <= Int(Int32.max) else {
+                        throw RedisURL.invalid("the database '/\(parts[1])' is not a number from 0 to \(Int32.max)")
+                    }
+                    database = db
+                }
+            } else if let slash {
                 let path = rest[rest.index(after: slash)...]
                 if !path.isEmpty {
                     guard let db = Int(path), db >= 0, db <= Int(Int32.max) else {
@@ -208,11 +272,11 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
                 }
             }
             let hostPort = rest[authorityStart..<(slash ?? rest.endIndex)]
-            endpoint = try RedisURL.parseHostPort(hostPort)
+            endpoint = try RedisURL.parseHostPort(hostPort, defaultPort: sentinel ? 26379 : 6379)
         }
     }
 
-    package static func parseHostPort(_ text: Substring) throws(RedisError) -> RedisEndpoint {
+    package static func parseHostPort(_ text: Substring, defaultPort: Int = 6379) throws(RedisError) -> RedisEndpoint {
         var host: Substring
         var portText: Substring?
         if text.hasPrefix("[") {
@@ -235,7 +299,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             host = text
         }
         guard !host.isEmpty else { throw invalid("a node has an empty host name in '\(text)'") }
-        var port = 6379
+        var port = defaultPort
         if let portText {
             guard let p = Int(portText), (1...65535).contains(p) else {
                 throw invalid("the port '\(portText)' of '\(host)' is not a number from 1 to 65535")
@@ -276,6 +340,13 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
             case "tls_key_file": o.tlsKeyFile = try nonEmpty(key, value)
             case "tls_server_name": o.tlsServerName = try nonEmpty(key, value)
             case "tls_insecure": o.tlsInsecure = try bool(key, value)
+            case "role":
+                guard let role = RedisSentinelRole(rawValue: value.lowercased()) else {
+                    throw invalid("role must be primary or replica, got '\(value)'")
+                }
+                o.sentinelRole = role
+            case "sentinel_username": o.sentinelUsername = try nonEmpty(key, value)
+            case "sentinel_password": o.sentinelPassword = value
             default:
                 throw invalid("unknown option '\(name)'; known options: \(Options.names.joined(separator: ", "))")
             }
@@ -365,4 +436,12 @@ extension StringProtocol {
         }
         return String(validating: bytes, as: UTF8.self)
     }
+}
+
+/// Which node of a Sentinel-managed deployment a client talks to.
+public enum RedisSentinelRole: String, Sendable, Hashable {
+    /// The primary (every command).
+    case primary
+    /// A replica (reads; writes are refused by the server).
+    case replica
 }

@@ -19,6 +19,8 @@ public final class RedisClient: RedisClientProtocol {
     /// The node this client talks to.
     public let node: RedisNodeClient
     let pubSub: PubSubHub
+    /// The Sentinels that say where the node is, for a `redis+sentinel://` URL.
+    let sentinel: SentinelWatch?
 
     /// A client for the node at `endpoint`. Nothing connects until the first command.
     public init(
@@ -28,6 +30,30 @@ public final class RedisClient: RedisClientProtocol {
     ) throws(RedisError) {
         let node = try RedisNodeClient(endpoint: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup)
         self.node = node
+        self.sentinel = nil
+        pubSub = PubSubHub(configuration: configuration, node: { _ in node }, route: { _, _ in node.endpoint })
+    }
+
+    /// A client for the primary (or, with `?role=replica`, a replica) that the Sentinels of a
+    /// `redis+sentinel://` URL watch. The node's address is asked of the Sentinels (and
+    /// checked with `ROLE`) whenever a connection opens; ``run()`` also follows their
+    /// `+switch-master` announcements, moving the client to a promoted replica at once.
+    /// Commands ride out a failover as in a cluster: reads and idempotent writes are retried,
+    /// a non-idempotent write whose connection failed after sending gets `.outcomeUnknown`.
+    public init(
+        sentinelURL url: RedisURL, configuration: RedisClientConfiguration? = nil,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger = Logger(label: "RedisProvider")
+    ) throws(RedisError) {
+        guard url.sentinelMasterName != nil else {
+            throw RedisError(.invalidConfiguration, "\(url) is not a Sentinel URL; write redis+sentinel://sentinel:26379/mymaster")
+        }
+        let configuration = configuration ?? RedisClientConfiguration(url: url)
+        let watch = SentinelWatch(url: url, configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
+        let node = try RedisNodeClient(
+            locatedBy: { () async throws(RedisError) -> RedisEndpoint in try await watch.locate() }, initial: url.endpoints[0],
+            configuration: configuration, eventLoopGroup: eventLoopGroup)
+        self.node = node
+        self.sentinel = watch
         pubSub = PubSubHub(configuration: configuration, node: { _ in node }, route: { _, _ in node.endpoint })
     }
 
@@ -41,11 +67,16 @@ public final class RedisClient: RedisClientProtocol {
         subscribe(kind, to: names)
     }
 
-    /// A client for the first node of `url`, configured by its credentials and options.
+    /// A client for the first node of `url`, configured by its credentials and options; for
+    /// a `redis+sentinel://` URL, the node the Sentinels announce (``init(sentinelURL:configuration:eventLoopGroup:logger:)``).
     public convenience init(
         url: RedisURL,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(RedisError) {
+        if url.sentinelMasterName != nil {
+            try self.init(sentinelURL: url, eventLoopGroup: eventLoopGroup)
+            return
+        }
         try self.init(
             endpoint: url.endpoints[0], configuration: RedisClientConfiguration(url: url), eventLoopGroup: eventLoopGroup)
     }
@@ -62,7 +93,11 @@ public final class RedisClient: RedisClientProtocol {
         let reply: RESPValue
         switch ConnectionTakeover.of(command) {
         case nil:
-            reply = try await node.send(command)
+            if let sentinel {
+                reply = try await sendRidingFailover(command, sentinel)
+            } else {
+                reply = try await node.send(command)
+            }
         case .blocking:
             reply = try await executeBlocking(BlockingCommand(command))
         case .changesConnectionState(let reason), .takesOver(let reason), .waitsForOwnWrites(let reason):
@@ -163,9 +198,19 @@ public final class RedisClient: RedisClientProtocol {
     public var connectionCounts: RedisConnectionCounts { RedisConnectionCounts(nodes: 1, connections: node.openConnections) }
 
     /// A standalone client has no background work: this waits until the service group shuts
-    /// down gracefully or the task is cancelled, then shuts the client down gracefully.
+    /// down gracefully or the task is cancelled, then shuts the client down gracefully. A
+    /// Sentinel client follows the Sentinels meanwhile (`+switch-master`).
     public func run() async {
-        try? await gracefulShutdown()
+        if let sentinel {
+            let node = self.node
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await sentinel.follow(node) }
+                try? await gracefulShutdown()
+                group.cancelAll()
+            }
+        } else {
+            try? await gracefulShutdown()
+        }
         await shutdown()
     }
 
