@@ -55,6 +55,17 @@ struct Call: AsyncParsableCommand {
                 throw error
             }
             await provider.shutdown()
+        } else if settings.mode!.kind == .sentinel {
+            // On a connection of its own to the node the Sentinels announce.
+            let provider = try connection.makeProvider(settings, protocolVersion: resp3 ? 3 : 2)
+            guard case .standalone(let client) = provider.backend else { preconditionFailure("sentinel mode makes a standalone client") }
+            do {
+                reply = try await client.node.withDedicatedConnection { c in try await c.send(RESPCommand(argv: argv)) }
+            } catch {
+                await provider.shutdown()
+                throw error
+            }
+            await provider.shutdown()
         } else {
             var configuration = settings.clientConfiguration()
             if url.options.protocolVersion == nil { configuration.protocolVersion = resp3 ? 3 : 2 }

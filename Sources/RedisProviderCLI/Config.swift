@@ -78,7 +78,7 @@ struct Config: AsyncParsableCommand {
     static func table(_ settings: RedisProviderSettings) -> String {
         var out = "url:            \(settings.url?.description ?? "(none)")\n"
         if let mode = settings.mode {
-            out += "mode:           \(mode.isCluster ? "cluster" : "standalone") (\(mode.reason))\n"
+            out += "mode:           \(mode.kind.rawValue) (\(mode.reason))\n"
         } else {
             out += "mode:           (no URL, nothing to connect to)\n"
         }

@@ -27,7 +27,9 @@ struct Ping: AsyncParsableCommand {
             throw error
         }
         let elapsed = ContinuousClock.now - start
-        print("\(reply) from \(url.endpoints[0]) in \(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)) ms")
+        var from = url.endpoints[0]
+        if case .standalone(let standalone) = client.backend { from = standalone.node.endpoint }  // a Sentinel's primary
+        print("\(reply) from \(from) in \(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)) ms")
         await client.shutdown()
     }
 }

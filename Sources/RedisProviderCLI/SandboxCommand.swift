@@ -36,7 +36,7 @@ struct SandboxLocation: ParsableArguments {
 struct SandboxStart: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start",
-        abstract: "Start a standalone server, or with --cluster 3 primaries + 3 replicas; print the URL.",
+        abstract: "Start a standalone server, with --cluster 3 primaries + 3 replicas, or with --sentinel a primary, 2 replicas and 3 Sentinels; print the URL.",
         discussion: """
             The URL goes to stdout (so `export REDIS_URL=$(redis-provider sandbox start)` works),
             progress to stderr. The server is redis-server from PATH, or with --valkey
@@ -46,12 +46,16 @@ struct SandboxStart: AsyncParsableCommand {
               redis-provider sandbox start
               redis-provider sandbox start --cluster
               redis-provider sandbox start --cluster --valkey --state-dir /tmp/sandbox
+              redis-provider sandbox start --sentinel     # redis+sentinel://127.0.0.1:…/mymaster
             """)
 
     @OptionGroup var location: SandboxLocation
 
     @Flag(help: "Start a 3-primary, 3-replica cluster instead of one server.")
     var cluster = false
+
+    @Flag(help: "Start a primary, 2 replicas and 3 Sentinels watching it (as 'mymaster') instead of one server.")
+    var sentinel = false
 
     @Flag(help: "Run valkey-server instead of redis-server.")
     var valkey = false
@@ -61,6 +65,10 @@ struct SandboxStart: AsyncParsableCommand {
 
     @Option(name: .customLong("node-timeout"), help: "The cluster's cluster-node-timeout in milliseconds; lower fails over sooner.")
     var nodeTimeout = 2000
+
+    func validate() throws {
+        if cluster && sentinel { throw ValidationError("--cluster and --sentinel exclude each other: pick one shape") }
+    }
 
     func run() async throws {
         let directory = location.directory
@@ -78,6 +86,8 @@ struct SandboxStart: AsyncParsableCommand {
             let state: SandboxState
             if cluster {
                 state = try await startCluster(binary: binary, directory: directory, started: &started)
+            } else if sentinel {
+                state = try await startSentinels(binary: binary, directory: directory, started: &started)
             } else {
                 ClusterOutput.progress("starting \(URL(fileURLWithPath: binary).lastPathComponent)…")
                 let node = try await startNode(binary: binary, directory: directory, cluster: false)
@@ -98,7 +108,9 @@ struct SandboxStart: AsyncParsableCommand {
     }
 
     /// One node on free ports (retried when a port was taken meanwhile).
-    private func startNode(binary: String, directory: URL, cluster: Bool) async throws -> SandboxState.Node {
+    private func startNode(
+        binary: String, directory: URL, cluster: Bool, replicaOf: Int? = nil, sentinelConfiguration: [String]? = nil
+    ) async throws -> SandboxState.Node {
         var lastError: any Error = SandboxError("no free port on 127.0.0.1")
         for _ in 0..<5 {
             guard let port = freeLoopbackPortIfAny() else { continue }
@@ -110,7 +122,7 @@ struct SandboxStart: AsyncParsableCommand {
             do {
                 return try await SandboxProcesses.start(
                     binary: binary, port: port, busPort: busPort, directory: directory.appendingPathComponent("node-\(port)"),
-                    nodeTimeoutMilliseconds: nodeTimeout)
+                    nodeTimeoutMilliseconds: nodeTimeout, replicaOf: replicaOf, sentinelConfiguration: sentinelConfiguration)
             } catch {
                 lastError = error
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent("node-\(port)"))
@@ -147,6 +159,50 @@ struct SandboxStart: AsyncParsableCommand {
         }
         let url = "redis://" + seeds.map(\.description).joined(separator: ",") + "?cluster=true"
         return SandboxState(mode: "cluster", binary: binary, url: url, nodes: nodes, startedAt: Date())
+    }
+
+    /// A primary, two replicas, and three Sentinels watching it as `mymaster` (quorum 2,
+    /// down after --node-timeout).
+    private func startSentinels(binary: String, directory: URL, started: inout [SandboxState.Node]) async throws -> SandboxState {
+        ClusterOutput.progress("starting a primary and 2 replicas…")
+        let primary = try await startNode(binary: binary, directory: directory, cluster: false)
+        started.append(primary)
+        for _ in 0..<2 { started.append(try await startNode(binary: binary, directory: directory, cluster: false, replicaOf: primary.port)) }
+        ClusterOutput.progress("starting 3 Sentinels…")
+        let configuration = [
+            "sentinel monitor mymaster 127.0.0.1 \(primary.port) 2",
+            "sentinel down-after-milliseconds mymaster \(nodeTimeout)",
+            "sentinel failover-timeout mymaster \(max(nodeTimeout * 5, 5000))",
+        ]
+        var sentinels: [SandboxState.Node] = []
+        for _ in 0..<3 {
+            let node = try await startNode(binary: binary, directory: directory, cluster: false, sentinelConfiguration: configuration)
+            started.append(node)
+            sentinels.append(node)
+        }
+        ClusterOutput.progress("waiting for the Sentinels to see the replicas and each other…")
+        let watchers = sentinels
+        try await waitFor("the Sentinels to see 2 replicas and each other (see redis-provider doctor)") {
+            for node in watchers {
+                guard let reply = try? await SandboxProcesses.command(port: node.port, RESPCommand("SENTINEL", "MASTER", "mymaster")) else {
+                    return false
+                }
+                let fields = reply.sentinelRecord
+                if fields["num-slaves"] != "2" || fields["num-other-sentinels"] != "2" { return false }
+            }
+            return true
+        }
+        let replicas = started.prefix(3).dropFirst()
+        try await waitFor("every replica's first sync with the primary") {
+            for node in replicas {
+                guard case .bulkString(let info)? = try? await SandboxProcesses.command(port: node.port, RESPCommand("INFO", "replication")),
+                    String(buffer: info).contains("master_link_status:up")
+                else { return false }
+            }
+            return true
+        }
+        let url = "redis+sentinel://" + sentinels.map { "127.0.0.1:\($0.port)" }.joined(separator: ",") + "/mymaster"
+        return SandboxState(mode: "sentinel", binary: binary, url: url, nodes: started, startedAt: Date())
     }
 
     private func waitFor(_ what: String, timeout: Duration = .seconds(30), _ done: () async -> Bool) async throws {

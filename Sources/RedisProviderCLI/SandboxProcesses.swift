@@ -62,8 +62,11 @@ enum SandboxProcesses {
 
     /// Starts one server, daemonized so it outlives this process, bound to 127.0.0.1 only;
     /// returns once it answers PING. On failure nothing is left running.
+    /// A replica is started with `replicaOf` (the primary's port); a Sentinel with
+    /// `sentinelConfiguration`, the lines of its configuration file.
     static func start(
-        binary: String, port: Int, busPort: Int?, directory: URL, nodeTimeoutMilliseconds: Int = 2000
+        binary: String, port: Int, busPort: Int?, directory: URL, nodeTimeoutMilliseconds: Int = 2000,
+        replicaOf: Int? = nil, sentinelConfiguration: [String]? = nil
     ) async throws -> SandboxState.Node {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let pidFile = directory.appendingPathComponent("server.pid")
@@ -72,8 +75,15 @@ enum SandboxProcesses {
         var arguments = [
             "--port", String(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
             "--daemonize", "yes", "--pidfile", pidFile.path, "--logfile", logFile.path, "--dir", directory.path,
-            "--save", "", "--appendonly", "no",
         ]
+        if let lines = sentinelConfiguration {
+            let file = directory.appendingPathComponent("sentinel.conf")
+            try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+            arguments = [file.path, "--sentinel"] + arguments
+        } else {
+            arguments += ["--save", "", "--appendonly", "no"]
+        }
+        if let replicaOf { arguments += ["--replicaof", "127.0.0.1", String(replicaOf)] }
         if let busPort {
             arguments += [
                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(busPort),

@@ -179,7 +179,7 @@ public final class RedisSentinelDeployment: Sendable {
             var ready = true
             for sentinel in sentinels {
                 let master = try? await ask(sentinel, RESPCommand("SENTINEL", "MASTER", options.masterName))
-                let fields = Self.fields(master)
+                let fields = master?.sentinelRecord ?? [:]
                 if Int(fields["num-slaves"] ?? "") != replicas || Int(fields["num-other-sentinels"] ?? "") != count - 1 {
                     ready = false
                     break
@@ -191,22 +191,6 @@ public final class RedisSentinelDeployment: Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-    }
-
-    /// A flat `[name, value, …]` or map reply as a dictionary.
-    static func fields(_ reply: RESPValue?) -> [String: String] {
-        var result: [String: String] = [:]
-        if case .map(let pairs)? = reply {
-            for pair in pairs { if let k = pair.key.string, let v = pair.value.string { result[k] = v } }
-            return result
-        }
-        let items = reply?.elements ?? []
-        var i = 0
-        while i + 1 < items.count {
-            if let k = items[i].string, let v = items[i + 1].string { result[k] = v }
-            i += 2
-        }
-        return result
     }
 
     /// Stops every process of the deployment.

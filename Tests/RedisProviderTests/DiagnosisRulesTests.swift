@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import RESP
 import Testing
 
@@ -262,5 +263,35 @@ import Testing
         #expect(DiagnosisRules.format(.microseconds(12_345)) == "12.3 ms")
         #expect(DiagnosisRules.format(.milliseconds(1200)) == "1.20 s")
         #expect(DiagnosisRules.format(.zero) == "0.00 ms")
+    }
+
+    @Test func sentinelSteps() {
+        let s1 = RedisEndpoint(host: "10.0.0.1", port: 26379), s2 = RedisEndpoint(host: "10.0.0.2", port: 26379)
+        let p1 = RedisEndpoint(host: "10.0.1.1", port: 6379), p2 = RedisEndpoint(host: "10.0.1.2", port: 6379)
+        let agree = DiagnosisRules.sentinelsStep([(s1, .success(p1)), (s2, .success(p1))], masterName: "mymaster")
+        #expect(agree.step.status == .ok && agree.primary == p1)
+        let split = DiagnosisRules.sentinelsStep([(s1, .success(p1)), (s2, .success(p2))], masterName: "mymaster")
+        #expect(split.step.status == .failed && split.primary == nil && split.step.detail.contains("disagree"))
+        let oneDown = DiagnosisRules.sentinelsStep(
+            [(s1, .success(p1)), (s2, .failure(RedisError(.connectionRefused, "refused")))], masterName: "mymaster")
+        #expect(oneDown.step.status == .warning && oneDown.primary == p1 && oneDown.step.detail.contains("unreachable: 10.0.0.2:26379"))
+        let noneKnow = DiagnosisRules.sentinelsStep([(s1, .success(nil))], masterName: "cache")
+        #expect(noneKnow.step.status == .failed && noneKnow.step.fix?.contains("SENTINEL MASTERS") == true)
+
+        let unreachable = DiagnosisRules.primaryStep(p1, role: .failure(RedisError(.connectTimeout, "timed out")))
+        #expect(unreachable.status == .failed && unreachable.fix?.contains("announce-ip") == true, "the NAT hint")
+        let stale = DiagnosisRules.primaryStep(p1, role: .success("slave"))
+        #expect(stale.status == .failed)
+        let wrongPassword = DiagnosisRules.primaryStep(p1, role: .failure(RedisError(.authentication, "WRONGPASS")))
+        #expect(wrongPassword.fix?.contains("sentinel_password") == true)
+        #expect(DiagnosisRules.primaryStep(p1, role: .success("master")).status == .ok)
+
+        let noReplicas = DiagnosisRules.replicasStep(.success(.array([])), masterName: "mymaster")
+        #expect(noReplicas.status == .warning && noReplicas.detail.contains("nothing to promote"))
+        let lagging = DiagnosisRules.replicasStep(
+            .success(.array([.array(["ip", "10.0.1.2", "port", "6379", "flags", "slave", "master-link-status", "err"].map { .bulkString(ByteBuffer(string: $0)) })])),
+            masterName: "mymaster")
+        #expect(lagging.status == .warning && lagging.detail.contains("link to the primary is err"))
+        #expect(DiagnosisRules.quorumStep(.failure(RedisError(.server, "NOQUORUM 1 usable Sentinels")), masterName: "m").status == .failed)
     }
 }

@@ -85,6 +85,32 @@ import Glibc
         }
     }
 
+    /// `--sentinel`: a primary, two replicas and three Sentinels; the URL works for commands
+    /// and the doctor, which follows it to the primary; stop leaves nothing.
+    @Test func sentinelStartDoctorStopLeavesNothing() async throws {
+        try await Self.withStateDirectory { dir in
+            let start = try await CLITests.cli(["sandbox", "start", "--sentinel", "--state-dir", dir])
+            #expect(start.status == 0, "\(start.stderr)")
+            let url = start.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(url.hasPrefix("redis+sentinel://127.0.0.1:") && url.hasSuffix("/mymaster"))
+            let state = try Self.state(dir)
+            #expect(state.nodes.count == 6)
+            let set = try await CLITests.cli(["call", "--url", url, "SET", "k", "v"])
+            #expect(set.status == 0 && set.text == "OK\n", "\(set.text) \(set.stderr)")
+            let doctor = try await CLITests.cli(["doctor", "--url", url])
+            #expect(doctor.status == 0, "\(doctor.text)")
+            for step in ["Sentinels", "Quorum", "Replicas", "Primary"] { #expect(doctor.text.contains("✓ \(step)"), "\(doctor.text)") }
+            let wrongName = try await CLITests.cli(["doctor", "--url", url.replacingOccurrences(of: "/mymaster", with: "/other")])
+            #expect(wrongName.status == 1 && wrongName.text.contains("no Sentinel monitors a primary named 'other'"), "\(wrongName.text)")
+            let both = try await CLITests.cli(["sandbox", "start", "--sentinel", "--cluster", "--state-dir", dir + "-x"])
+            #expect(both.status == 2)
+
+            let stop = try await CLITests.cli(["sandbox", "stop", "--state-dir", dir])
+            #expect(stop.status == 0)
+            for node in state.nodes { #expect(Self.isGone(node.pid), "pid \(node.pid) still runs") }
+        }
+    }
+
     @Test func stopLeavesAReusedPidAlone() async throws {
         try await Self.withStateDirectory { dir in
             // A state file whose pid is this test process: not a server on that port.

@@ -101,13 +101,13 @@ final class SentinelWatch: Sendable {
         }
         let primary = RedisEndpoint(host: host, port: port)
         if let others = try? await c.send(RESPCommand("SENTINEL", "SENTINELS", masterName)) {
-            let found = Self.records(others).compactMap(Self.endpoint)
+            let found = others.sentinelRecords.compactMap(Self.endpoint)
             state.withLock { s in for e in found where !s.sentinels.contains(e) { s.sentinels.append(e) } }
         }
         guard role == .replica else { return [primary] }
         // Replicas that are up, those in sync with the primary preferred (a replica still in
         // its first sync reports its link down); the primary when none is up.
-        let up = Self.records(try await c.send(RESPCommand("SENTINEL", "REPLICAS", masterName))).filter { r in
+        let up = try await c.send(RESPCommand("SENTINEL", "REPLICAS", masterName)).sentinelRecords.filter { r in
             let flags = (r["flags"] ?? "").split(separator: ",")
             return !flags.contains("s_down") && !flags.contains("o_down") && !flags.contains("disconnected")
         }
@@ -124,24 +124,6 @@ final class SentinelWatch: Sendable {
         defer { Task { await c.close(graceful: false) } }
         guard let role = try? await c.send(RESPCommand("ROLE")).elements?.first?.string else { return false }
         return role == "master" || (self.role == .replica && role == "slave")
-    }
-
-    /// `SENTINEL SENTINELS` / `REPLICAS` records: RESP3 maps or flat RESP2 name-value arrays.
-    static func records(_ reply: RESPValue) -> [[String: String]] {
-        (reply.elements ?? []).map { record in
-            var fields: [String: String] = [:]
-            if case .map(let pairs) = record {
-                for pair in pairs { if let k = pair.key.string, let v = pair.value.string { fields[k] = v } }
-                return fields
-            }
-            let items = record.elements ?? []
-            var i = 0
-            while i + 1 < items.count {
-                if let k = items[i].string, let v = items[i + 1].string { fields[k] = v }
-                i += 2
-            }
-            return fields
-        }
     }
 
     static func endpoint(_ record: [String: String]) -> RedisEndpoint? {

@@ -14,7 +14,11 @@ public enum DiagnosisPlan {
         if tls { plan.append("TLS") }
         plan.append(url.map(DiagnosisRules.handshakeName) ?? "Handshake")
         plan.append("PING")
-        if cluster {
+        if url?.sentinelMasterName != nil {
+            plan.append("Sentinels")
+            if !quick { plan += ["Quorum", "Replicas"] }
+            plan.append("Primary")
+        } else if cluster {
             plan.append("Cluster state")
             if !quick { plan += ["Slot coverage", "Node", "Roles and replicas", "Latency"] }
         } else if !quick {

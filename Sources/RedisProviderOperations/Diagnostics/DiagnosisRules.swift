@@ -21,7 +21,7 @@ public enum DiagnosisRules {
     /// Cluster or standalone, and the rule that decided.
     public static func modeStep(_ url: RedisURL) -> DiagnosisStep {
         let mode = url.mode
-        return DiagnosisStep("Mode", .ok, "\(mode.isCluster ? "cluster" : "standalone"): \(mode.reason)")
+        return DiagnosisStep("Mode", .ok, "\(mode.kind.rawValue): \(mode.reason)")
     }
 
     // MARK: - DNS and TCP

@@ -70,7 +70,9 @@ public struct RedisDoctor: Sendable {
         recorder.add(DiagnosisRules.pingStep(pong.map { $0.string ?? "\($0)" }, duration: pingTime))
         guard case .success = pong else { return recorder.skipRest("PING failed") }
 
-        if url.mode.isCluster {
+        if url.mode.kind == .sentinel {
+            await checkSentinels(url, on: connection, deadline: deadline, recorder)
+        } else if url.mode.isCluster {
             if options.quick {
                 recorder.begin("Cluster state")
                 let (info, _) = await DiagnosisProbes.send(RESPCommand("CLUSTER", "INFO"), on: connection)
@@ -162,7 +164,9 @@ public struct RedisDoctor: Sendable {
         _ url: RedisURL, seed: RedisEndpoint, deadline: ContinuousClock.Instant, _ recorder: Recorder, record: Record = .always
     ) async -> RedisConnection? {
         recorder.begin(url.tls ? "TLS" : DiagnosisRules.handshakeName(url))
-        let (result, duration) = await DiagnosisProbes.connect(seed, configuration(url, deadline: deadline))
+        var settings = configuration(url, deadline: deadline)
+        if url.sentinelMasterName != nil { settings = settings.forSentinels(of: url) }
+        let (result, duration) = await DiagnosisProbes.connect(seed, settings)
         if case .failure = result, record == .onSuccess { return nil }
         recorder.add(DiagnosisRules.handshakeSteps(url, endpoint: seed, result: result.map(\.protocolVersion), duration: duration))
         switch result {
@@ -201,6 +205,71 @@ public struct RedisDoctor: Sendable {
         recorder.add(DiagnosisRules.nodeSteps(report, roundTrips: roundTrips, addressMap: addressMap))
         recorder.add(DiagnosisRules.rolesStep(report))
         recorder.add(DiagnosisRules.latencyStep(report, roundTrips: roundTrips, slow: options.slowRoundTrip))
+    }
+
+    /// What every Sentinel says the primary is, the quorum, the replicas, and the announced
+    /// primary itself (reached with the URL's credentials, as the client will).
+    private func checkSentinels(_ url: RedisURL, on connection: RedisConnection, deadline: ContinuousClock.Instant, _ recorder: Recorder) async {
+        let name = url.sentinelMasterName ?? ""
+        recorder.begin("Sentinels")
+        let sentinelConfiguration = configuration(url, deadline: deadline).forSentinels(of: url)
+        let answers = await withTaskGroup(of: (Int, Result<RedisEndpoint?, RedisError>).self) { group in
+            for (i, sentinel) in url.endpoints.enumerated() {
+                group.addTask {
+                    let (c, _) = await DiagnosisProbes.connect(sentinel, sentinelConfiguration)
+                    guard case .success(let c) = c else {
+                        if case .failure(let e) = c { return (i, .failure(e)) }
+                        return (i, .success(nil))
+                    }
+                    let (reply, _) = await DiagnosisProbes.send(RESPCommand("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name), on: c)
+                    await c.close(graceful: false)
+                    return (i, reply.map { value in
+                        guard let parts = value.elements, parts.count == 2, let host = parts[0].string,
+                            let port = parts[1].string.flatMap({ Int($0) })
+                        else { return nil }
+                        return RedisEndpoint(host: host, port: port)
+                    })
+                }
+            }
+            var all: [(Int, Result<RedisEndpoint?, RedisError>)] = []
+            for await r in group { all.append(r) }
+            return all.sorted { $0.0 < $1.0 }.map { (sentinel: url.endpoints[$0.0], answer: $0.1) }
+        }
+        let (step, primary) = DiagnosisRules.sentinelsStep(answers, masterName: name)
+        recorder.add(step)
+        guard let primary else { return recorder.skipRest("no Sentinel named a primary") }
+        if !options.quick {
+            recorder.begin("Quorum")
+            recorder.add(DiagnosisRules.quorumStep(await DiagnosisProbes.send(RESPCommand("SENTINEL", "CKQUORUM", name), on: connection).result, masterName: name))
+            recorder.begin("Replicas")
+            let replicas = await DiagnosisProbes.send(RESPCommand("SENTINEL", "REPLICAS", name), on: connection).result
+            // Each replica's own word on its link (ROLE), fresher than the Sentinel's.
+            var linkStates: [String: String] = [:]
+            let dataConfiguration = configuration(url, deadline: deadline)
+            for record in (try? replicas.get())?.sentinelRecords ?? [] {
+                guard let ip = record["ip"], let port = record["port"].flatMap({ Int($0) }) else { continue }
+                guard case .success(let c) = await DiagnosisProbes.connect(RedisEndpoint(host: ip, port: port), dataConfiguration).result else { continue }
+                if case .success(let role) = await DiagnosisProbes.send(RESPCommand("ROLE"), on: c).result, let items = role.elements, items.count > 3,
+                    let state = items[3].string
+                {
+                    linkStates["\(ip):\(port)"] = state
+                }
+                await c.close(graceful: false)
+            }
+            recorder.add(DiagnosisRules.replicasStep(replicas, masterName: name, linkStates: linkStates))
+        }
+        recorder.begin("Primary")
+        let (reached, _) = await DiagnosisProbes.connect(primary, configuration(url, deadline: deadline))
+        let role: Result<String, RedisError>
+        switch reached {
+        case .success(let c):
+            let (reply, _) = await DiagnosisProbes.send(RESPCommand("ROLE"), on: c)
+            await c.close(graceful: false)
+            role = reply.map { $0.elements?.first?.string ?? "unknown" }
+        case .failure(let e):
+            role = .failure(e)
+        }
+        recorder.add(DiagnosisRules.primaryStep(primary, role: role))
     }
 
     // MARK: - Time
@@ -262,8 +331,19 @@ extension RedisDoctor {
 
         var report: DiagnosisReport {
             state.withLock { s in
-                DiagnosisReport(url: s.url?.description, mode: s.url.map { $0.mode.isCluster ? "cluster" : "standalone" }, steps: s.steps)
+                DiagnosisReport(url: s.url?.description, mode: s.url.map { $0.mode.kind.rawValue }, steps: s.steps)
             }
         }
+    }
+}
+
+extension RedisClientConfiguration {
+    /// The settings for talking to the Sentinels of `url`: their own credentials, no database.
+    func forSentinels(of url: RedisURL) -> RedisClientConfiguration {
+        var c = self
+        c.username = url.options.sentinelUsername
+        c.password = url.options.sentinelPassword
+        c.database = 0
+        return c
     }
 }
