@@ -146,6 +146,11 @@ public final class RedisServer: Sendable {
     }
 
     /// Sends `signal` (default SIGKILL) to the process: a crash, as tests need.
+    /// Sends `signal` without waiting (SIGSTOP / SIGCONT to freeze and thaw the server).
+    public func signal(_ signal: Int32) {
+        process.signal(signal)
+    }
+
     public func kill(signal: Int32 = SIGKILL) {
         process.signal(signal)
         process.wait(seconds: 10)

@@ -151,7 +151,8 @@ func eventually(_ timeout: Duration = .seconds(5), _ condition: () async throws 
             #expect(subscribed)
             reader.cancel()
             _ = try? await reader.value
-            let unsubscribed = try await eventually { try await numsub(redis, "jobs") == 0 }
+            // Generous: with every suite running at once on 2 cores, it took more than 5 s.
+            let unsubscribed = try await eventually(.seconds(20)) { try await numsub(redis, "jobs") == 0 }
             #expect(unsubscribed)
         }
     }

@@ -114,6 +114,7 @@ func settingsError(
             .commandTimeout: "2s", .readPolicy: "lowest-latency", .addressMap: "10.42.9.221:6380=127.0.0.1:7000",
             .tlsCAFile: "/ca.pem", .tlsCertificateFile: "/cert.pem", .tlsKeyFile: "/key.pem", .tlsServerName: "redis.local",
             .tlsInsecure: "true", .maxInFlight: "500", .connectionsPerNode: "3", .topologyRefreshInterval: "off",
+            .healthCheck: "10s", .tcpKeepAlive: "false",
         ]
         #expect(Set(values.keys) == Set(RedisProviderSettings.Key.allCases))
         let viaArguments = values.flatMap { [$0.key.commandLineOption, $0.value] }
@@ -129,6 +130,8 @@ func settingsError(
             #expect(s.cluster == true)
             #expect(s.connectTimeout == .milliseconds(750))
             #expect(s.readPolicy == .lowestLatency)
+            #expect(s.clientConfiguration().healthCheckInterval == .seconds(10))
+            #expect(s.clientConfiguration().tcpKeepAlive == false)
             #expect(s.addressMap == [RedisEndpoint(host: "10.42.9.221", port: 6380): RedisEndpoint(host: "127.0.0.1", port: 7000)])
             let tls = try #require(s.clientConfiguration().tls)
             #expect(tls == RedisTLSConfiguration(

@@ -11,6 +11,8 @@ struct PendingRequest: ConnectionRequest, Sendable {
     enum Continuation: Sendable {
         case one(UnsafeContinuation<RESPValue, any Error>)
         case all(UnsafeContinuation<[RESPValue], any Error>)
+        /// Nobody waits: the connection's own health-check `PING`.
+        case discarded
     }
 
     let continuation: Continuation
@@ -26,6 +28,7 @@ struct PendingRequest: ConnectionRequest, Sendable {
         switch continuation {
         case .one(let c): c.resume(returning: value)
         case .all(let c): c.resume(returning: [value])
+        case .discarded: break
         }
     }
 
@@ -33,6 +36,7 @@ struct PendingRequest: ConnectionRequest, Sendable {
         switch continuation {
         case .one(let c): c.resume(returning: values[0])
         case .all(let c): c.resume(returning: values)
+        case .discarded: break
         }
     }
 
@@ -40,6 +44,7 @@ struct PendingRequest: ConnectionRequest, Sendable {
         switch continuation {
         case .one(let c): c.resume(throwing: error)
         case .all(let c): c.resume(throwing: error)
+        case .discarded: break
         }
     }
 }

@@ -24,6 +24,12 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private var onTheWire = 0
     private var context: ChannelHandlerContext?
     private var sweeper: RepeatedTask?
+    private var keepAlive: KeepAliveStateMachine?
+    private var keepAliveTicker: RepeatedTask?
+    /// A blocking command is on the wire: the server is silent on purpose until it answers,
+    /// so the health check waits.
+    private var expectsSilence = false
+    private let isSubscriber: Bool
     /// The handshake's deadline, then a graceful close's.
     private var deadline: Scheduled<Void>?
     private var handshakePromise: EventLoopPromise<Int>?
@@ -41,6 +47,10 @@ final class RedisChannelHandler: ChannelInboundHandler {
         self.parser = RESPParser(limits: configuration.decoderLimits)
         self.handshakePromise = handshakePromise
         self.connectTimeout = configuration.connectTimeout
+        self.isSubscriber = isSubscriber
+        if let interval = configuration.healthCheckInterval {
+            keepAlive = KeepAliveStateMachine(interval: TimeAmount(interval), timeout: TimeAmount(configuration.healthCheckTimeout), now: .now())
+        }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -53,12 +63,51 @@ final class RedisChannelHandler: ChannelInboundHandler {
                 handler.value.perform(handler.value.machine.timerFired(now: .now()))
             }
         }
+        if let period = keepAlive?.tickPeriod {
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            keepAliveTicker = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+                handler.value.checkAlive()
+            }
+        }
         if context.channel.isActive { start(context) }
+    }
+
+    /// The health check's tick: probe an idle connection, close a silent one.
+    private func checkAlive() {
+        guard machine.isActive, keepAlive != nil else { return }
+        if expectsSilence {
+            keepAlive!.read(now: .now())
+            return
+        }
+        guard let action = keepAlive?.tick(now: .now()) else { return }
+        switch action {
+        case .none:
+            break
+        case .probe:
+            if isSubscriber {
+                perform(.write([RESPCommand("PING")]))  // answered through the push handler, which ignores it
+                return
+            }
+            let probe = PendingRequest(continuation: .discarded, replyCount: 1, replyTimeout: nil, cancellation: AtomicFlag())
+            if case .rejected = outbox.enqueue(RESPCommand("PING"), probe, endpoint: machine.endpoint) { return }
+            drain()
+        case .close(let silent):
+            let seconds = Double(silent.nanoseconds) / 1e9
+            perform(
+                machine.failed(
+                    RedisError(
+                        .connectionClosed,
+                        "Nothing came from the server for \(String(format: "%.1f", seconds)) s, not even the answer to a health-check PING: "
+                            + "the connection is half-open (a peer or load balancer dropped it) and was closed to be replaced",
+                        endpoint: machine.endpoint)))
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         sweeper?.cancel()
         sweeper = nil
+        keepAliveTicker?.cancel()
+        keepAliveTicker = nil
         perform(machine.channelInactive())
         self.context = nil
     }
@@ -89,6 +138,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
         var replies = 0
         for request in spare {
             replies += request.replyCount
+            if request.replyTimeout != nil { expectsSilence = true }
             perform(machine.sent(request, now: now))
         }
         spare.removeAll(keepingCapacity: true)
@@ -112,10 +162,12 @@ final class RedisChannelHandler: ChannelInboundHandler {
         guard n > 0 else { return }
         outbox.answered(n)
         onTheWire -= n
+        if onTheWire == 0 { expectsSilence = false }
         outbox.traffic.answered(n)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if keepAlive != nil { keepAlive!.read(now: .now()) }
         var incoming = unwrapInboundIn(data)
         if readBuffer.readableBytes == 0 {
             readBuffer = incoming

@@ -41,6 +41,15 @@ public struct RedisClientConfiguration: Sendable {
     /// Messages each subscriber may have waiting before the oldest is dropped (counted in
     /// `redis_pubsub_dropped_total`, and the next message says `gapBefore`).
     public var subscriptionBufferSize = 1024
+    /// After this long with nothing read, a connection (shared, dedicated or subscribed)
+    /// sends a `PING`; when nothing comes back within ``healthCheckTimeout`` it is closed as
+    /// half-open and replaced. `nil` turns the check off. URL option `health_check=30s`.
+    public var healthCheckInterval: Duration? = .seconds(30)
+    /// How long the health check's `PING` may go unanswered (default 5 s).
+    public var healthCheckTimeout: Duration = .seconds(5)
+    /// TCP keep-alive (`SO_KEEPALIVE`) on every connection, so the kernel also notices a
+    /// peer that vanished, after its own (usually long) idle time.
+    public var tcpKeepAlive = true
 
     public init(
         username: String? = nil,
@@ -87,5 +96,6 @@ public struct RedisClientConfiguration: Sendable {
         if let t = o.commandTimeout { commandTimeout = t }
         if let n = o.connectionsPerNode { connectionsPerNode = n }
         if let n = o.maxInFlight { maxInFlight = n }
+        if let check = o.healthCheck { healthCheckInterval = check.interval }
     }
 }

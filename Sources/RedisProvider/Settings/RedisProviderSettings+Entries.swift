@@ -37,6 +37,8 @@ extension RedisProviderSettings {
             case .maxInFlight: value = String(configuration.maxInFlight)
             case .connectionsPerNode: value = String(configuration.connectionsPerNode)
             case .topologyRefreshInterval: value = options.refreshInterval.map(RedisURL.format) ?? "off"
+            case .healthCheck: value = configuration.healthCheckInterval.map(RedisURL.format) ?? "off"
+            case .tcpKeepAlive: value = String(configuration.tcpKeepAlive)
             }
             return Entry(key: key, value: value, source: source(of: key))
         }

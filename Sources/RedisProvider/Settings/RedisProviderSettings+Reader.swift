@@ -40,6 +40,8 @@ extension RedisProviderSettings {
         if case let (t, s)? = text(.maxInFlight) { maxInFlight = try P.integer(.maxInFlight, t, s, range: 1...10_000_000) }
         if case let (t, s)? = text(.connectionsPerNode) { connectionsPerNode = try P.integer(.connectionsPerNode, t, s, range: 1...64) }
         if case let (t, s)? = text(.topologyRefreshInterval) { topologyRefreshInterval = try P.interval(.topologyRefreshInterval, t, s) }
+        if case let (t, s)? = text(.healthCheck) { healthCheckInterval = try P.interval(.healthCheck, t, s) }
+        if case let (t, s)? = text(.tcpKeepAlive) { tcpKeepAlive = try P.bool(.tcpKeepAlive, t, s) }
         self.sources = sources
         try validate()
     }

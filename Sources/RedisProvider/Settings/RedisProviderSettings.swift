@@ -47,6 +47,11 @@ public struct RedisProviderSettings: Sendable, CustomStringConvertible {
     /// The cluster's background topology refresh interval; `nil` keeps the default (30 s),
     /// `.zero` turns background refresh off (the setting `off`).
     public var topologyRefreshInterval: Duration?
+    /// Overrides the URL's `health_check`: the idle time before a health-check `PING`;
+    /// `.zero` turns the check off (the setting `off`).
+    public var healthCheckInterval: Duration?
+    /// TCP keep-alive on every connection; `nil` keeps the default (on).
+    public var tcpKeepAlive: Bool?
     /// Where each value that was set came from; keys missing here were not set.
     public var sources: [Key: RedisSettingSource]
 
@@ -78,6 +83,8 @@ public struct RedisProviderSettings: Sendable, CustomStringConvertible {
         if let commandTimeout { configuration.commandTimeout = commandTimeout }
         if let maxInFlight { configuration.maxInFlight = maxInFlight }
         if let connectionsPerNode { configuration.connectionsPerNode = connectionsPerNode }
+        if let healthCheckInterval { configuration.healthCheckInterval = healthCheckInterval == .zero ? nil : healthCheckInterval }
+        if let tcpKeepAlive { configuration.tcpKeepAlive = tcpKeepAlive }
         if var tls = configuration.tls {
             if let tlsCAFile { tls.caFile = tlsCAFile }
             if let tlsCertificateFile { tls.certificateFile = tlsCertificateFile }
@@ -120,7 +127,8 @@ public struct RedisProviderSettings: Sendable, CustomStringConvertible {
         case .tlsInsecure: return o.tlsInsecure != nil ? "tls_insecure" : nil
         case .maxInFlight: return o.maxInFlight != nil ? "max_in_flight" : nil
         case .connectionsPerNode: return o.connectionsPerNode != nil ? "connections" : nil
-        case .url, .cacheProvider, .readPolicy, .addressMap, .topologyRefreshInterval: return nil
+        case .healthCheck: return o.healthCheck != nil ? "health_check" : nil
+        case .url, .cacheProvider, .readPolicy, .addressMap, .topologyRefreshInterval, .tcpKeepAlive: return nil
         }
     }
 }

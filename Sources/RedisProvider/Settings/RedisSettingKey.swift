@@ -35,6 +35,10 @@ extension RedisProviderSettings {
         case connectionsPerNode = "redis.connections-per-node"
         /// How often a cluster's topology is refreshed in the background.
         case topologyRefreshInterval = "redis.topology-refresh-interval"
+        /// How long a connection may stay silent before a health-check `PING`, or `off`.
+        case healthCheck = "redis.health-check"
+        /// TCP keep-alive on every connection.
+        case tcpKeepAlive = "redis.tcp-keepalive"
 
         /// The dotted configuration key, e.g. `redis.url`.
         public var description: String { rawValue }
@@ -61,9 +65,9 @@ extension RedisProviderSettings {
             switch self {
             case .url: return "a redis:// or rediss:// URL, e.g. redis://host:6379?cluster=true"
             case .cacheProvider: return "redis, memory"
-            case .cluster, .tlsInsecure: return "true, false"
+            case .cluster, .tlsInsecure, .tcpKeepAlive: return "true, false"
             case .connectTimeout, .commandTimeout: return "a positive duration such as 2s, 500ms or 1.5"
-            case .topologyRefreshInterval: return "a positive duration such as 30s, or off"
+            case .topologyRefreshInterval, .healthCheck: return "a positive duration such as 30s, or off"
             case .readPolicy: return RedisReadPolicy.settingNames.joined(separator: ", ")
             case .addressMap: return "announced:port=reachable:port pairs separated by commas"
             case .tlsCAFile, .tlsCertificateFile, .tlsKeyFile: return "a file path"

@@ -62,6 +62,15 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         public var sentinelUsername: String?
         /// `sentinel_password=SECRET`: the Sentinels' own password (never printed).
         public var sentinelPassword: String?
+        /// `health_check=30s` (or `off`): how long a connection may stay silent before it is
+        /// probed with `PING` (see ``RedisClientConfiguration/healthCheckInterval``).
+        public var healthCheck: HealthCheck?
+
+        /// The `health_check` option: an interval, or off.
+        public struct HealthCheck: Sendable, Hashable {
+            /// `nil` for `off`.
+            public var interval: Duration?
+        }
 
         public init() {}
 
@@ -69,7 +78,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         public static let names = [
             "cluster", "connect_timeout", "timeout", "client_name", "protocol", "connections",
             "max_in_flight", "tls_ca_file", "tls_cert_file", "tls_key_file", "tls_server_name",
-            "tls_insecure", "role", "sentinel_username", "sentinel_password",
+            "tls_insecure", "role", "sentinel_username", "sentinel_password", "health_check",
         ]
     }
 
@@ -180,6 +189,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         add("role", options.sentinelRole?.rawValue)
         add("sentinel_username", options.sentinelUsername)
         add("sentinel_password", options.sentinelPassword.map { _ in "***" })
+        add("health_check", options.healthCheck.map { $0.interval.map(Self.format) ?? "off" })
         return pairs
     }
 
@@ -347,6 +357,9 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
                 o.sentinelRole = role
             case "sentinel_username": o.sentinelUsername = try nonEmpty(key, value)
             case "sentinel_password": o.sentinelPassword = value
+            case "health_check":
+                o.healthCheck = ["off", "false", "0", "no"].contains(value.lowercased())
+                    ? .init(interval: nil) : .init(interval: try duration(key, value))
             default:
                 throw invalid("unknown option '\(name)'; known options: \(Options.names.joined(separator: ", "))")
             }
