@@ -49,6 +49,9 @@ final class ClusterNodePool: Sendable {
         return RedisConnectionCounts(nodes: all.count, connections: all.reduce(0) { $0 + $1.openConnections })
     }
 
+    /// Every node client created so far.
+    var all: [RedisNodeClient] { nodes.withLock { Array($0.values) } }
+
     func shutdown() async {
         let all = nodes.withLock { nodes in
             defer { nodes.removeAll() }

@@ -336,6 +336,12 @@ public final class RedisClusterClient: RedisClientProtocol {
 
     /// Ends ``run()`` and closes every connection; replies already on their way are awaited
     /// first.
+    /// Authenticates every node's open connections again with fresh credentials from the
+    /// configuration's ``RedisClientConfiguration/credentialProvider`` (a rotated secret).
+    public func reauthenticate() async throws(RedisError) {
+        for node in pool.all { try await node.reauthenticate() }
+    }
+
     public func shutdown() async {
         state.withLock { $0.shutdown() }
         pubSub.shutdown()

@@ -57,6 +57,8 @@ public final class RedisConnection: Sendable {
         onPush: (@Sendable (RESPValue) -> Void)?
     ) async throws(RedisError) -> RedisConnection {
         let endpointText = endpoint.description
+        let provider = configuration.credentialProvider
+        let (configuration, credentials) = try await configuration.withProvidedCredentials(endpoint: endpointText)
         let loop = eventLoopGroup.next()
         let outbox = Outbox(maxOutstanding: configuration.maxInFlight, traffic: LoopTraffic.of(loop))
         var sslContext = sslContext
@@ -113,7 +115,11 @@ public final class RedisConnection: Sendable {
             throw error as? RedisError
                 ?? RedisError(.connectionClosed, "The connection closed during set-up", endpoint: endpointText)
         }
-        return RedisConnection(endpoint: endpoint, channel: channel, outbox: outbox, handler: handler, protocolVersion: version)
+        let connection = RedisConnection(endpoint: endpoint, channel: channel, outbox: outbox, handler: handler, protocolVersion: version)
+        if let provider, let credentials {
+            connection.keepAuthenticated(by: provider, current: credentials, isSubscriber: isSubscriber)
+        }
+        return connection
     }
 
     /// Sends one command and returns its reply. Error replies are returned as `.error`

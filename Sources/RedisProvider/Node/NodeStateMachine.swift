@@ -185,6 +185,14 @@ struct NodeStateMachine<Connection: AnyObject, Waiter> {
 
     var idleDedicatedCount: Int { idleDedicated.count }
 
+    /// The open shared connections and the idle dedicated ones: those a new `AUTH` may go to
+    /// (a leased one may be inside a transaction).
+    var connectionsAtRest: [Connection] {
+        var all: [Connection] = []
+        for slot in slots { if case .ready(let c) = slot { all.append(c) } }
+        return all + idleDedicated
+    }
+
     // MARK: - Relocation
 
     /// The node moved to another address (a Sentinel announced a new primary): every slot is

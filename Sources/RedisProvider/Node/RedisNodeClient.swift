@@ -103,6 +103,16 @@ public final class RedisNodeClient: Sendable {
         for c in shared { await c.close(graceful: true) }
     }
 
+    /// Authenticates this node's open connections again with fresh credentials from the
+    /// configuration's ``RedisClientConfiguration/credentialProvider`` (nothing without one);
+    /// new connections ask the provider anyway. Dedicated connections in use are left alone.
+    public func reauthenticate() async throws(RedisError) {
+        guard let provider = configuration.credentialProvider else { return }
+        for c in state.withLock({ $0.connectionsAtRest }) where c.isActive {
+            _ = try await c.reauthenticate(with: provider)
+        }
+    }
+
     /// How many of this node's shared connections are open now.
     public var openConnections: Int { state.withLock { $0.readyCount } }
 

@@ -319,6 +319,16 @@ public final class RedisProvider: RedisClientProtocol, Service {
 
     /// Closes every connection; replies already on their way are awaited first. Commands
     /// issued afterwards fail with `.shutdown`.
+    /// Authenticates the open connections again with fresh credentials from the
+    /// configuration's ``RedisClientConfiguration/credentialProvider`` (a rotated secret);
+    /// new connections ask the provider anyway.
+    public func reauthenticate() async throws(RedisError) {
+        switch backend {
+        case .standalone(let client): try await client.reauthenticate()
+        case .cluster(let client): try await client.reauthenticate()
+        }
+    }
+
     public func shutdown() async {
         await client.shutdown()
         events.finish()

@@ -47,6 +47,9 @@ public struct RedisClientConfiguration: Sendable {
     public var healthCheckInterval: Duration? = .seconds(30)
     /// How long the health check's `PING` may go unanswered (default 5 s).
     public var healthCheckTimeout: Duration = .seconds(5)
+    /// Where each connection gets its credentials, instead of `username` and `password`:
+    /// for rotated secrets and short-lived tokens (see ``RedisCredentialProvider``).
+    public var credentialProvider: (any RedisCredentialProvider)?
     /// TCP keep-alive (`SO_KEEPALIVE`) on every connection, so the kernel also notices a
     /// peer that vanished, after its own (usually long) idle time.
     public var tcpKeepAlive = true

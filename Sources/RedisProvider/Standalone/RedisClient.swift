@@ -214,6 +214,13 @@ public final class RedisClient: RedisClientProtocol {
         await shutdown()
     }
 
+    /// Authenticates the open connections again with fresh credentials from the
+    /// configuration's ``RedisClientConfiguration/credentialProvider``: call it when the
+    /// credentials changed (a rotated secret).
+    public func reauthenticate() async throws(RedisError) {
+        try await node.reauthenticate()
+    }
+
     /// Closes the connections; replies already on their way are awaited first.
     public func shutdown() async {
         await shutdown(graceful: true)
