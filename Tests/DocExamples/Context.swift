@@ -11,6 +11,7 @@ struct User: Codable, Sendable {}
 func buildReport() async throws -> Report { Report() }
 func buildNightlyReport() async throws {}
 func sendMail(to address: ByteBuffer?) async throws {}
+func fetchToken() async throws -> String { "" }
 
 /// An application's database.
 struct Database: Sendable {

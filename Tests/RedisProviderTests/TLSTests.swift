@@ -1,3 +1,4 @@
+import Foundation
 import RedisProviderTestSupport
 import Testing
 
@@ -87,6 +88,32 @@ import Testing
             let client = try RedisClient(url: "redis://127.0.0.1:\(server.port)?connect_timeout=500ms")
             let e = await redisError { try await client.ping() }
             #expect(e?.kind == .connectTimeout || e?.kind == .connectionClosed)
+            await client.shutdown()
+        }
+    }
+
+    /// Certificate files rotated on disk (as Kubernetes swaps a mounted Secret) are read again
+    /// for the next connection: a client whose certificate the server rejects works once the
+    /// right one is in place, without being made anew.
+    @Test func rotatedCertificateFilesAreReadAgain() async throws {
+        try await withTLSServer(clientCertificates: true) { server, certs in
+            let stranger = try TestCertificates.generate(name: "Another CA")
+            defer { stranger.remove() }
+            let mounted = FileManager.default.temporaryDirectory.appendingPathComponent("mounted-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: mounted, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: mounted) }
+            let cert = mounted.appendingPathComponent("tls.crt"), key = mounted.appendingPathComponent("tls.key")
+            func mount(_ from: TestCertificates) throws {
+                try Data(contentsOf: URL(fileURLWithPath: from.clientCertificate)).write(to: cert, options: .atomic)
+                try Data(contentsOf: URL(fileURLWithPath: from.clientKey)).write(to: key, options: .atomic)
+            }
+            try mount(stranger)  // a certificate the server's CA did not sign
+            let client = try RedisClient(
+                url: "rediss://127.0.0.1:\(server.port)?tls_ca_file=\(certs.caCertificate)&tls_cert_file=\(cert.path)&tls_key_file=\(key.path)")
+            let refused = await redisError { _ = try await client.ping() }
+            #expect(refused != nil)
+            try mount(certs)  // the rotation
+            #expect(try await eventually(.seconds(10)) { (try? await client.ping()) == "PONG" })
             await client.shutdown()
         }
     }

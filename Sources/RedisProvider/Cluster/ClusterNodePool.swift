@@ -9,7 +9,7 @@ final class ClusterNodePool: Sendable {
     let configuration: RedisClientConfiguration
     let options: RedisClusterOptions
     let eventLoopGroup: any EventLoopGroup
-    let sslContext: NIOSSLContext?
+    let tlsSource: TLSContextSource?
 
     init(configuration: RedisClientConfiguration, options: RedisClusterOptions, eventLoopGroup: any EventLoopGroup) throws(RedisError) {
         var configuration = configuration
@@ -19,7 +19,7 @@ final class ClusterNodePool: Sendable {
         self.configuration = configuration
         self.options = options
         self.eventLoopGroup = eventLoopGroup
-        self.sslContext = try configuration.tls?.makeContext()
+        self.tlsSource = try configuration.tls.map { tls throws(RedisError) in try TLSContextSource(tls) }
     }
 
     /// The client for the node announced as `endpoint`.
@@ -28,7 +28,7 @@ final class ClusterNodePool: Sendable {
             if let node = nodes[endpoint] { return node }
             let node = RedisNodeClient(
                 endpoint: options.reachable(endpoint), configuration: configuration, eventLoopGroup: eventLoopGroup,
-                sslContext: sslContext)
+                tlsSource: tlsSource)
             nodes[endpoint] = node
             return node
         }

@@ -26,7 +26,9 @@ public final class RedisNodeClient: Sendable {
     private let locator: (@Sendable () async throws(RedisError) -> RedisEndpoint)?
     let configuration: RedisClientConfiguration
     let eventLoopGroup: any EventLoopGroup
-    let sslContext: NIOSSLContext?
+    /// The TLS context for the next connection (rebuilt when the certificate files change).
+    var sslContext: NIOSSLContext? { tlsSource?.current }
+    let tlsSource: TLSContextSource?
     /// The group's loops; connection *i* lives on `loops[i % loops.count]`.
     private let loops: [any EventLoop]
     private let state: Mutex<NodeStateMachine<RedisConnection, Waiter>>
@@ -49,22 +51,22 @@ public final class RedisNodeClient: Sendable {
         self.locator = nil
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
-        self.sslContext = try configuration.tls?.makeContext()
+        self.tlsSource = try configuration.tls.map { tls throws(RedisError) in try TLSContextSource(tls) }
         self.loops = Array(eventLoopGroup.makeIterator())
         self.state = Mutex(NodeStateMachine(endpoint: endpoint.description, configuration: configuration))
     }
 
-    /// A client sharing an already built TLS context (a cluster's nodes share one).
+    /// A client sharing a TLS context source (a cluster's nodes share one).
     init(
         endpoint: RedisEndpoint, configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup,
-        sslContext: NIOSSLContext?
+        tlsSource: TLSContextSource?
     ) {
         self.initialEndpoint = endpoint
         self.located = Mutex(endpoint)
         self.locator = nil
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
-        self.sslContext = sslContext
+        self.tlsSource = tlsSource
         self.loops = Array(eventLoopGroup.makeIterator())
         self.state = Mutex(NodeStateMachine(endpoint: endpoint.description, configuration: configuration))
     }
@@ -80,7 +82,7 @@ public final class RedisNodeClient: Sendable {
         self.locator = locator
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
-        self.sslContext = try configuration.tls?.makeContext()
+        self.tlsSource = try configuration.tls.map { tls throws(RedisError) in try TLSContextSource(tls) }
         self.loops = Array(eventLoopGroup.makeIterator())
         self.state = Mutex(NodeStateMachine(endpoint: initial.description, configuration: configuration))
     }
