@@ -123,6 +123,23 @@ import Testing
         }
     }
 
+    /// Data nodes with a password from a credential provider, Sentinels without one: each
+    /// gets its own credentials.
+    @Test func dataNodeCredentialsComeFromTheProviderAndNotToTheSentinels() async throws {
+        var options = RedisSentinelDeployment.Options()
+        options.password = "data-pw"
+        let deployment = try await RedisSentinelDeployment.start(options)
+        defer { deployment.stop() }
+        let url = try RedisURL(deployment.url.replacingOccurrences(of: ":data-pw@", with: ""))
+        #expect(url.password == nil)
+        var configuration = RedisClientConfiguration(url: url)
+        configuration.credentialProvider = RedisCredentialClosure { RedisCredentials(password: "data-pw") }
+        let client = try RedisClient(sentinelURL: url, configuration: configuration)
+        try await client.set("k", "v")
+        #expect(try await client.get("k", as: String.self) == "v")
+        await client.shutdown()
+    }
+
     /// A graceful `SENTINEL FAILOVER` under load: no errors at all, the client on the new primary.
     @Test func gracefulFailoverCausesNoErrors() async throws {
         try await withDeployment { provider, deployment in

@@ -34,6 +34,8 @@ final class SentinelWatch: Sendable {
         var sentinel = configuration
         sentinel.username = url.options.sentinelUsername
         sentinel.password = url.options.sentinelPassword
+        sentinel.credentialProvider = nil  // the data nodes' credentials, not the Sentinels'
+        sentinel.healthCheckInterval = nil  // short-lived connections, and the subscriber is re-checked every few seconds
         sentinel.database = 0
         sentinel.connectTimeout = min(configuration.connectTimeout, .seconds(2))
         sentinel.commandTimeout = .seconds(2)
