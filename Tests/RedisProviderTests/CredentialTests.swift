@@ -51,39 +51,24 @@ import Testing
             configuration.credentialProvider = vault
             let client = try RedisClient(endpoint: server.endpoint, configuration: configuration)
             #expect(try await client.send("ACL", "WHOAMI", as: String.self) == "alice")
-            let errors = Collector<String>()
-            let stop = AtomicFlag()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for task in 0..<50 {
-                    group.addTask {
-                        var n = 0
-                        while !stop.isSet {
-                            n += 1
-                            do {
-                                try await client.set("k:\(task)", n)
-                                _ = try await client.get("k:\(task)")
-                            } catch {
-                                errors.append("\(error)")
-                            }
-                        }
-                    }
-                }
-                try await Task.sleep(for: .milliseconds(200))
-                vault.set(RedisCredentials(username: "bob", password: "b-secret-1"))
-                try await client.reauthenticate()
-                #expect(try await client.send("ACL", "WHOAMI", as: String.self) == "bob", "the live connection")
-                // Bob's password rotated: new connections get the new one from the provider.
-                let admin = try RedisClient(url: "redis://:default-pw@127.0.0.1:\(server.port)")
-                _ = try await admin.send("ACL", "SETUSER", "bob", ">b-secret-2", "<b-secret-1")
-                await admin.shutdown()
-                vault.set(RedisCredentials(username: "bob", password: "b-secret-2"))
-                let fresh = try await client.withDedicatedConnection { session in try await session.send("ACL", "WHOAMI", as: String.self) }
-                #expect(fresh == "bob")
-                try await Task.sleep(for: .milliseconds(200))
-                stop.set()
-                try await group.waitForAll()
+            let load = Load(tasks: 50) { n, _ in
+                try await client.set("k:\(n % 50)", n)
+                _ = try await client.get("k:\(n % 50)")
             }
-            #expect(errors.all.isEmpty, "\(errors.all.prefix(3))")
+            try await Task.sleep(for: .milliseconds(200))
+            vault.set(RedisCredentials(username: "bob", password: "b-secret-1"))
+            try await client.reauthenticate()
+            #expect(try await client.send("ACL", "WHOAMI", as: String.self) == "bob", "the live connection")
+            // Bob's password rotated: new connections get the new one from the provider.
+            let admin = try RedisClient(url: "redis://:default-pw@127.0.0.1:\(server.port)")
+            _ = try await admin.send("ACL", "SETUSER", "bob", ">b-secret-2", "<b-secret-1")
+            await admin.shutdown()
+            vault.set(RedisCredentials(username: "bob", password: "b-secret-2"))
+            let fresh = try await client.withDedicatedConnection { session in try await session.send("ACL", "WHOAMI", as: String.self) }
+            #expect(fresh == "bob")
+            try await Task.sleep(for: .milliseconds(200))
+            let errors = await load.stop()
+            #expect(errors.isEmpty, "\(errors.prefix(3))")
             await client.shutdown()
         }
     }

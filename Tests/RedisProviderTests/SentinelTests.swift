@@ -144,33 +144,18 @@ import Testing
     @Test func gracefulFailoverCausesNoErrors() async throws {
         try await withDeployment { provider, deployment in
             let old = try await deployment.primary()
-            let errors = Collector<String>()
-            let stop = AtomicFlag()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for task in 0..<20 {
-                    group.addTask {
-                        var n = 0
-                        while !stop.isSet {
-                            n += 1
-                            do {
-                                try await provider.set("g:\(task)", n)
-                                _ = try await provider.get("g:\(task)")
-                            } catch {
-                                errors.append("\(error)")
-                            }
-                        }
-                    }
-                }
-                try await Task.sleep(for: .milliseconds(200))
-                _ = try await deployment.ask(deployment.sentinels[0], RESPCommand("SENTINEL", "FAILOVER", deployment.options.masterName))
-                let promoted = try await deployment.waitForFailover(from: old)
-                guard case .standalone(let client) = provider.backend else { return }
-                #expect(try await eventually(.seconds(10)) { client.node.endpoint.port == promoted.port })
-                try await Task.sleep(for: .milliseconds(300))
-                stop.set()
-                try await group.waitForAll()
+            let load = Load(tasks: 20) { n, _ in
+                try await provider.set("g:\(n % 20)", n)
+                _ = try await provider.get("g:\(n % 20)")
             }
-            #expect(errors.all.isEmpty, "\(errors.all.prefix(5))")
+            try await Task.sleep(for: .milliseconds(200))
+            _ = try await deployment.ask(deployment.sentinels[0], RESPCommand("SENTINEL", "FAILOVER", deployment.options.masterName))
+            let promoted = try await deployment.waitForFailover(from: old)
+            guard case .standalone(let client) = provider.backend else { return }
+            #expect(try await eventually(.seconds(10)) { client.node.endpoint.port == promoted.port })
+            try await Task.sleep(for: .milliseconds(300))
+            let errors = await load.stop()
+            #expect(errors.isEmpty, "\(errors.prefix(5))")
         }
     }
 

@@ -41,50 +41,47 @@ public final class RedisNodeClient: Sendable {
     }
 
     /// A client for the node at `endpoint`. Nothing connects until the first command.
-    public init(
+    public convenience init(
         endpoint: RedisEndpoint,
         configuration: RedisClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(RedisError) {
-        self.initialEndpoint = endpoint
-        self.located = Mutex(endpoint)
-        self.locator = nil
-        self.configuration = configuration
-        self.eventLoopGroup = eventLoopGroup
-        self.tlsSource = try configuration.tls.map { tls throws(RedisError) in try TLSContextSource(tls) }
-        self.loops = Array(eventLoopGroup.makeIterator())
-        self.state = Mutex(NodeStateMachine(endpoint: endpoint.description, configuration: configuration))
+        self.init(
+            endpoint: endpoint, locator: nil, configuration: configuration, eventLoopGroup: eventLoopGroup,
+            tlsSource: try configuration.tls.map { tls throws(RedisError) in try TLSContextSource(tls) })
     }
 
     /// A client sharing a TLS context source (a cluster's nodes share one).
-    init(
+    convenience init(
         endpoint: RedisEndpoint, configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup,
         tlsSource: TLSContextSource?
     ) {
+        self.init(endpoint: endpoint, locator: nil, configuration: configuration, eventLoopGroup: eventLoopGroup, tlsSource: tlsSource)
+    }
+
+    /// A client for a node whose address `locator` finds before each connection is opened
+    /// (`initial` until then): a primary or replica watched by Sentinels.
+    convenience init(
+        locatedBy locator: @escaping @Sendable () async throws(RedisError) -> RedisEndpoint, initial: RedisEndpoint,
+        configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup
+    ) throws(RedisError) {
+        self.init(
+            endpoint: initial, locator: locator, configuration: configuration, eventLoopGroup: eventLoopGroup,
+            tlsSource: try configuration.tls.map { tls throws(RedisError) in try TLSContextSource(tls) })
+    }
+
+    private init(
+        endpoint: RedisEndpoint, locator: (@Sendable () async throws(RedisError) -> RedisEndpoint)?,
+        configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup, tlsSource: TLSContextSource?
+    ) {
         self.initialEndpoint = endpoint
         self.located = Mutex(endpoint)
-        self.locator = nil
+        self.locator = locator
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.tlsSource = tlsSource
         self.loops = Array(eventLoopGroup.makeIterator())
         self.state = Mutex(NodeStateMachine(endpoint: endpoint.description, configuration: configuration))
-    }
-
-    /// A client for a node whose address `locator` finds before each connection is opened
-    /// (`initial` until then): a primary or replica watched by Sentinels.
-    init(
-        locatedBy locator: @escaping @Sendable () async throws(RedisError) -> RedisEndpoint, initial: RedisEndpoint,
-        configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup
-    ) throws(RedisError) {
-        self.initialEndpoint = initial
-        self.located = Mutex(initial)
-        self.locator = locator
-        self.configuration = configuration
-        self.eventLoopGroup = eventLoopGroup
-        self.tlsSource = try configuration.tls.map { tls throws(RedisError) in try TLSContextSource(tls) }
-        self.loops = Array(eventLoopGroup.makeIterator())
-        self.state = Mutex(NodeStateMachine(endpoint: initial.description, configuration: configuration))
     }
 
     /// Where to open the next connection: the locator's answer, or the fixed address.
