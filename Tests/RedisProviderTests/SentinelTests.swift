@@ -31,7 +31,8 @@ import Testing
     }
 
     @Test func urlsNameTheSentinelsAndThePrimary() throws {
-        let url = try RedisURL("redis+sentinel://:secret@s1:26380,s2,[::1]:26381/mymaster/2?role=replica&sentinel_password=sp")
+        let url = try RedisURL("redis+sentinel://:secret@s1:26380,s2,[::1]:26381/mymaster/2?role=replica&sentinel_password=sp&failover_budget=90s")
+        #expect(url.options.failoverBudget == .seconds(90))
         #expect(url.sentinelMasterName == "mymaster")
         #expect(url.endpoints.map(\.port) == [26380, 26379, 26381], "26379 by default")
         #expect(url.database == 2 && url.password == "secret" && url.options.sentinelPassword == "sp")
@@ -40,7 +41,10 @@ import Testing
         #expect(url.mode.description.contains("3 Sentinels watching 'mymaster'"))
         #expect(!url.description.contains("secret") && !url.description.contains("=sp"))
         #expect(try RedisURL(url.description.replacingOccurrences(of: "***", with: "x")).sentinelMasterName == "mymaster")
-        for bad in ["redis+sentinel://s1:26379", "redis+sentinel://s1/m?cluster=true", "redis://h?role=replica", "redis+sentinel://s/a/b/c"] {
+        for bad in [
+            "redis+sentinel://s1:26379", "redis+sentinel://s1/m?cluster=true", "redis://h?role=replica", "redis+sentinel://s/a/b/c",
+            "redis://h?failover_budget=60s",
+        ] {
             #expect(throws: RedisError.self, "\(bad)") { try RedisURL(bad) }
         }
     }
@@ -48,6 +52,8 @@ import Testing
     @Test func findsThePrimaryAndReadsFromReplicas() async throws {
         try await withDeployment { provider, deployment in
             #expect(provider.mode.kind == .sentinel)
+            let health = await provider.health()
+            #expect(health.mode == "sentinel" && health.status == .healthy, "\(health)")
             try await provider.set("k", "v")
             #expect(try await provider.get("k", as: String.self) == "v")
             let primary = try await deployment.primary()

@@ -17,8 +17,9 @@ final class SentinelWatch: Sendable {
     let dataConfiguration: RedisClientConfiguration
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
-    /// How long a command rides out a failover before it fails.
-    let retryPolicy = ClusterRetryPolicy(budget: .seconds(30))
+    /// How long a command rides out a failover before it fails (URL `failover_budget`, 30 s
+    /// by default).
+    let retryPolicy: ClusterRetryPolicy
     private let state: Mutex<State>
 
     private struct State {
@@ -30,6 +31,7 @@ final class SentinelWatch: Sendable {
 
     init(url: RedisURL, configuration: RedisClientConfiguration, eventLoopGroup: any EventLoopGroup, logger: Logger) {
         masterName = url.sentinelMasterName ?? "mymaster"
+        retryPolicy = ClusterRetryPolicy(budget: url.options.failoverBudget ?? .seconds(30))
         role = url.options.sentinelRole ?? .primary
         var sentinel = configuration
         sentinel.username = url.options.sentinelUsername

@@ -62,6 +62,9 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         public var sentinelUsername: String?
         /// `sentinel_password=SECRET`: the Sentinels' own password (never printed).
         public var sentinelPassword: String?
+        /// `failover_budget=30s` (Sentinel URLs): how long a command rides out a failover
+        /// before it fails; cover the Sentinels' down-after-milliseconds plus the election.
+        public var failoverBudget: Duration?
         /// `health_check=30s` (or `off`): how long a connection may stay silent before it is
         /// probed with `PING` (see ``RedisClientConfiguration/healthCheckInterval``).
         public var healthCheck: HealthCheck?
@@ -78,7 +81,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         public static let names = [
             "cluster", "connect_timeout", "timeout", "client_name", "protocol", "connections",
             "max_in_flight", "tls_ca_file", "tls_cert_file", "tls_key_file", "tls_server_name",
-            "tls_insecure", "role", "sentinel_username", "sentinel_password", "health_check",
+            "tls_insecure", "role", "sentinel_username", "sentinel_password", "failover_budget", "health_check",
         ]
     }
 
@@ -147,8 +150,8 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
                 throw Self.invalid("a Sentinel URL names the primary after the Sentinels, e.g. redis+sentinel://sentinel:26379/mymaster")
             }
             if o.cluster == true { throw Self.invalid("cluster=true does not go with a Sentinel URL: Sentinels watch one primary") }
-        } else if o.sentinelRole != nil || o.sentinelUsername != nil || o.sentinelPassword != nil {
-            throw Self.invalid("role, sentinel_username and sentinel_password need a redis+sentinel:// URL")
+        } else if o.sentinelRole != nil || o.sentinelUsername != nil || o.sentinelPassword != nil || o.failoverBudget != nil {
+            throw Self.invalid("role, sentinel_username, sentinel_password and failover_budget need a redis+sentinel:// URL")
         }
         if !tls, o.tlsCAFile != nil || o.tlsCertificateFile != nil || o.tlsServerName != nil || o.tlsInsecure != nil {
             throw Self.invalid("TLS options need a rediss:// URL")
@@ -189,6 +192,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
         add("role", options.sentinelRole?.rawValue)
         add("sentinel_username", options.sentinelUsername)
         add("sentinel_password", options.sentinelPassword.map { _ in "***" })
+        add("failover_budget", options.failoverBudget.map(Self.format))
         add("health_check", options.healthCheck.map { $0.interval.map(Self.format) ?? "off" })
         return pairs
     }
@@ -357,6 +361,7 @@ public struct RedisURL: Sendable, Hashable, CustomStringConvertible {
                 o.sentinelRole = role
             case "sentinel_username": o.sentinelUsername = try nonEmpty(key, value)
             case "sentinel_password": o.sentinelPassword = value
+            case "failover_budget": o.failoverBudget = try duration(key, value)
             case "health_check":
                 o.healthCheck = ["off", "false", "0", "no"].contains(value.lowercased())
                     ? .init(interval: nil) : .init(interval: try duration(key, value))

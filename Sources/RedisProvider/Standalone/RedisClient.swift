@@ -188,9 +188,12 @@ public final class RedisClient: RedisClientProtocol {
 
     /// Pings the server within `timeout`.
     public func health(timeout: Duration = .seconds(2)) async -> RedisHealth {
-        let probed = await RedisHealth.probe(node, role: "standalone", slots: 0, timeout: timeout)
+        let (mode, role, reason) =
+            sentinel.map { ("sentinel", $0.role.rawValue, "the \($0.role.rawValue) of '\($0.masterName)' as the Sentinels announce it") }
+            ?? ("standalone", "standalone", "a standalone client")
+        let probed = await RedisHealth.probe(node, role: role, slots: 0, timeout: timeout)
         return RedisHealth(
-            status: probed.reachable ? .healthy : .unhealthy, mode: "standalone", modeReason: "a standalone client",
+            status: probed.reachable ? .healthy : .unhealthy, mode: mode, modeReason: reason,
             clusterState: nil, coveredSlots: nil, nodes: [probed],
             problems: probed.reachable ? [] : ["\(probed.address) does not answer: \(probed.error ?? "no reply")"])
     }
