@@ -19,6 +19,8 @@ extension RedisHealth {
         } catch {
             result.error = error.message
         }
+        // Where the node was found (a Sentinel-watched node learns its address on connecting).
+        result.address = node.endpoint.description
         return result
     }
 
