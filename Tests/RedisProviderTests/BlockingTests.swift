@@ -177,7 +177,13 @@ import Testing
             let owner = try await cluster.node(owningSlot: HashSlot.slot(for: stream))
             async let read = client.xread(streams: [(stream, first)], block: .upTo(.seconds(30)))
             let pop = Task { try await client.blpop(["{fo}:queue"], timeout: .seconds(30)) }
-            try await Task.sleep(for: .milliseconds(300))
+            // Both block on the owner before it dies (a fixed pause was too short on a loaded CI machine).
+            let watcher = try RedisClient(url: owner.url)
+            #expect(try await eventually(.seconds(20)) {
+                let info = try await watcher.send("INFO", "clients", as: String.self)
+                return info.contains("blocked_clients:2")
+            })
+            await watcher.shutdown()
             cluster.kill(owner)
             _ = try await cluster.waitForFailover(of: owner)
             let popError = await redisError { _ = try await pop.value }
