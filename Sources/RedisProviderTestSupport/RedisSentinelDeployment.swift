@@ -105,8 +105,14 @@ public final class RedisSentinelDeployment: Sendable {
         configuration.connectTimeout = .seconds(1)
         configuration.commandTimeout = .seconds(2)
         let c = try await RedisConnection.connect(to: sentinel.endpoint, configuration: configuration)
-        defer { Task { await c.close(graceful: false) } }
-        return try await c.send(command)
+        do {
+            let reply = try await c.send(command)
+            await c.close(graceful: false)
+            return reply
+        } catch {
+            await c.close(graceful: false)
+            throw error
+        }
     }
 
     /// The primary as the Sentinels announce it (the first that answers).
@@ -115,9 +121,7 @@ public final class RedisSentinelDeployment: Sendable {
         for sentinel in sentinels {
             do {
                 let reply = try await ask(sentinel, RESPCommand("SENTINEL", "GET-MASTER-ADDR-BY-NAME", options.masterName))
-                if let parts = reply.elements, parts.count == 2, let host = parts[0].string, let port = parts[1].string.flatMap({ Int($0) }) {
-                    return RedisEndpoint(host: host, port: port)
-                }
+                if let primary = reply.sentinelAddress { return primary }
             } catch {
                 lastError = error
             }

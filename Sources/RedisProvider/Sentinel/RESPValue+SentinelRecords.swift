@@ -18,6 +18,14 @@ extension RESPValue {
         return fields
     }
 
+    /// The address in a `SENTINEL GET-MASTER-ADDR-BY-NAME` reply (`[host, port]`); nil for a
+    /// null reply (no primary of that name) or another shape.
+    package var sentinelAddress: RedisEndpoint? {
+        guard let parts = elements, parts.count == 2, let host = parts[0].string, let port = parts[1].string.flatMap({ Int($0) })
+        else { return nil }
+        return RedisEndpoint(host: host, port: port)
+    }
+
     /// The records of a `SENTINEL REPLICAS` or `SENTINELS` reply.
     package var sentinelRecords: [[String: String]] {
         (elements ?? []).map(\.sentinelRecord)

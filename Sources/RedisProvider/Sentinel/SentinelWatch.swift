@@ -33,12 +33,8 @@ final class SentinelWatch: Sendable {
         masterName = url.sentinelMasterName ?? "mymaster"
         retryPolicy = ClusterRetryPolicy(budget: url.options.failoverBudget ?? .seconds(30))
         role = url.options.sentinelRole ?? .primary
-        var sentinel = configuration
-        sentinel.username = url.options.sentinelUsername
-        sentinel.password = url.options.sentinelPassword
-        sentinel.credentialProvider = nil  // the data nodes' credentials, not the Sentinels'
+        var sentinel = configuration.forSentinels(of: url)
         sentinel.healthCheckInterval = nil  // short-lived connections, and the subscriber is re-checked every few seconds
-        sentinel.database = 0
         sentinel.connectTimeout = min(configuration.connectTimeout, .seconds(2))
         sentinel.commandTimeout = .seconds(2)
         sentinel.connectionsPerNode = 1
@@ -95,15 +91,12 @@ final class SentinelWatch: Sendable {
     /// primary when none is). Also learns the other Sentinels.
     private func ask(_ sentinel: RedisEndpoint) async throws(RedisError) -> [RedisEndpoint] {
         let c = try await RedisConnection.connect(to: sentinel, configuration: sentinelConfiguration, eventLoopGroup: eventLoopGroup)
-        defer { Task { await c.close(graceful: false) } }
+        defer { c.closeNow() }
         let primaryReply = try await c.send(RESPCommand("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName))
         if case .error(let e) = primaryReply { throw RedisError.server(e, endpoint: sentinel.description) }
-        guard let parts = primaryReply.elements, parts.count == 2, let host = parts[0].string,
-            let port = try? Int(fromRESP: parts[1])
-        else {
+        guard let primary = primaryReply.sentinelAddress else {
             throw RedisError(.server, "it knows no primary named '\(masterName)'", endpoint: sentinel.description)
         }
-        let primary = RedisEndpoint(host: host, port: port)
         if let others = try? await c.send(RESPCommand("SENTINEL", "SENTINELS", masterName)) {
             let found = others.sentinelRecords.compactMap(Self.endpoint)
             state.withLock { s in for e in found where !s.sentinels.contains(e) { s.sentinels.append(e) } }
@@ -125,7 +118,7 @@ final class SentinelWatch: Sendable {
     private func hasRole(_ endpoint: RedisEndpoint) async -> Bool {
         guard let c = try? await RedisConnection.connect(to: endpoint, configuration: dataConfiguration, eventLoopGroup: eventLoopGroup)
         else { return false }
-        defer { Task { await c.close(graceful: false) } }
+        defer { c.closeNow() }
         guard let role = try? await c.send(RESPCommand("ROLE")).elements?.first?.string else { return false }
         return role == "master" || (self.role == .replica && role == "slave")
     }
@@ -213,5 +206,19 @@ final class SentinelWatch: Sendable {
         let words = text.split(separator: " ")
         guard words.count == 5, words[0] == masterName, let port = Int(words[4]) else { return nil }
         return RedisEndpoint(host: String(words[3]), port: port)
+    }
+}
+
+extension RedisClientConfiguration {
+    /// The settings for talking to the Sentinels of `url`: their own credentials (the URL's
+    /// `sentinel_username` / `sentinel_password`), never the data nodes' or their provider's,
+    /// and no database.
+    package func forSentinels(of url: RedisURL) -> RedisClientConfiguration {
+        var c = self
+        c.username = url.options.sentinelUsername
+        c.password = url.options.sentinelPassword
+        c.credentialProvider = nil
+        c.database = 0
+        return c
     }
 }

@@ -223,12 +223,7 @@ public struct RedisDoctor: Sendable {
                     }
                     let (reply, _) = await DiagnosisProbes.send(RESPCommand("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name), on: c)
                     await c.close(graceful: false)
-                    return (i, reply.map { value in
-                        guard let parts = value.elements, parts.count == 2, let host = parts[0].string,
-                            let port = parts[1].string.flatMap({ Int($0) })
-                        else { return nil }
-                        return RedisEndpoint(host: host, port: port)
-                    })
+                    return (i, reply.map(\.sentinelAddress))
                 }
             }
             var all: [(Int, Result<RedisEndpoint?, RedisError>)] = []
@@ -334,16 +329,5 @@ extension RedisDoctor {
                 DiagnosisReport(url: s.url?.description, mode: s.url.map { $0.mode.kind.rawValue }, steps: s.steps)
             }
         }
-    }
-}
-
-extension RedisClientConfiguration {
-    /// The settings for talking to the Sentinels of `url`: their own credentials, no database.
-    func forSentinels(of url: RedisURL) -> RedisClientConfiguration {
-        var c = self
-        c.username = url.options.sentinelUsername
-        c.password = url.options.sentinelPassword
-        c.database = 0
-        return c
     }
 }
