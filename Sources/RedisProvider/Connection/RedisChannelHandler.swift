@@ -29,6 +29,9 @@ final class RedisChannelHandler: ChannelInboundHandler {
     /// A blocking command is on the wire: the server is silent on purpose until it answers,
     /// so the health check waits.
     private var expectsSilence = false
+    /// Bytes arrived since the health check's last tick (noted here rather than reading the
+    /// clock on every read; the tick stamps it, at a tenth of the interval's precision).
+    private var readSinceTick = false
     private let isSubscriber: Bool
     /// The handshake's deadline, then a graceful close's.
     private var deadline: Scheduled<Void>?
@@ -75,11 +78,13 @@ final class RedisChannelHandler: ChannelInboundHandler {
     /// The health check's tick: probe an idle connection, close a silent one.
     private func checkAlive() {
         guard machine.isActive, keepAlive != nil else { return }
-        if expectsSilence {
-            keepAlive!.read(now: .now())
-            return
+        let now = NIODeadline.now()
+        if expectsSilence || readSinceTick {
+            readSinceTick = false
+            keepAlive!.read(now: now)
+            if expectsSilence { return }
         }
-        guard let action = keepAlive?.tick(now: .now()) else { return }
+        guard let action = keepAlive?.tick(now: now) else { return }
         switch action {
         case .none:
             break
@@ -167,7 +172,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if keepAlive != nil { keepAlive!.read(now: .now()) }
+        readSinceTick = true
         var incoming = unwrapInboundIn(data)
         if readBuffer.readableBytes == 0 {
             readBuffer = incoming
