@@ -9,6 +9,10 @@ let package = Package(
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "RedisProviderOperations", targets: ["RedisProviderOperations"]),
         .library(name: "RedisProviderTestSupport", targets: ["RedisProviderTestSupport"]),
+        // Framework integrations, each its own product: SwiftPM resolves and builds a framework
+        // only for a package that uses the integration's product (target-based resolution).
+        .library(name: "RedisProviderHummingbird", targets: ["RedisProviderHummingbird"]),
+        .library(name: "RedisProviderVapor", targets: ["RedisProviderVapor"]),
         .executable(name: "redis-provider", targets: ["RedisProviderCLI"]),
     ],
     dependencies: [
@@ -27,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // RESP2/RESP3 values, encoder and incremental decoder. Depends on NIOCore only,
@@ -93,6 +101,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Hummingbird: a PersistDriver (sessions, anything built on it), the cache-provider
+        // choice as a persist driver, and a rate-limit middleware.
+        .target(
+            name: "RedisProviderHummingbird",
+            dependencies: [
+                "RedisProvider",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // Vapor: app.redisProvider with the application's lifecycle, a Cache, a SessionDriver
+        // with a TTL, and a rate-limit middleware.
+        .target(
+            name: "RedisProviderVapor",
+            dependencies: [
+                "RedisProvider",
+                .product(name: "Vapor", package: "vapor"),
+            ]
+        ),
         // Every Swift example of the README, the DocC catalog and the doc comments, compiled
         // (scripts/generate-doc-examples.py writes Generated/ from them).
         .testTarget(
@@ -136,6 +163,21 @@ let package = Package(
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The framework integrations through real Hummingbird and Vapor applications.
+        .testTarget(
+            name: "RedisProviderIntegrationTests",
+            dependencies: [
+                "RedisProvider",
+                "RedisProviderHummingbird",
+                "RedisProviderVapor",
+                "RedisProviderTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "VaporTesting", package: "vapor"),
             ]
         ),
     ],

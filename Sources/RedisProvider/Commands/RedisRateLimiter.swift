@@ -98,3 +98,22 @@ public struct RedisRateLimit: Sendable, Hashable {
     /// When the whole burst is available again.
     public var resetAfter: Duration
 }
+
+extension RedisRateLimit {
+    /// The HTTP response headers that describe this decision, for a framework's middleware:
+    /// `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (seconds until the whole
+    /// burst is back) and, when refused, `Retry-After`; seconds are rounded up.
+    public var httpHeaders: [(name: String, value: String)] {
+        var headers = [
+            ("RateLimit-Limit", "\(limit)"), ("RateLimit-Remaining", "\(remaining)"), ("RateLimit-Reset", "\(Self.seconds(resetAfter))"),
+        ]
+        if !allowed { headers.append(("Retry-After", "\(max(1, Self.seconds(retryAfter)))")) }
+        return headers
+    }
+
+    /// Whole seconds, rounded up.
+    private static func seconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) + (attoseconds > 0 ? 1 : 0)
+    }
+}

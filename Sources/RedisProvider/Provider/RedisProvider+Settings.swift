@@ -8,9 +8,13 @@ extension RedisProvider {
     /// ```
     public convenience init(settings: RedisProviderSettings, observability: RedisObservability = .init()) throws(RedisError) {
         guard let url = settings.url, let mode = settings.mode else {
+            let reason =
+                settings.cacheProvider == .redis
+                ? "\(RedisProviderSettings.Key.cacheProvider) is redis (from \(settings.source(of: .cacheProvider))) but no Redis URL is configured"
+                : "No Redis URL is configured"
             throw RedisError(
                 .invalidConfiguration,
-                "No Redis URL is configured: set \(RedisProviderSettings.Key.url.environmentVariable), \(RedisProviderSettings.Key.url.commandLineOption), or the file \(RedisProviderSettings.Key.url.fileName) in the configuration folder")
+                "\(reason): set \(RedisProviderSettings.Key.url.environmentVariable), \(RedisProviderSettings.Key.url.commandLineOption), or the file \(RedisProviderSettings.Key.url.fileName) in the configuration folder")
         }
         try self.init(
             url: url, mode: mode, configuration: settings.clientConfiguration(), clusterOptions: settings.clusterOptions(),
@@ -31,12 +35,19 @@ extension RedisProviderSettings {
         case .memory:
             return MemoryCacheProvider(prefix: prefix)
         case .redis:
-            guard let redis else {
-                throw RedisError(
-                    .invalidConfiguration,
-                    "\(Key.cacheProvider) is redis (from \(source(of: .cacheProvider))) but no RedisProvider was given; make one with RedisProvider(settings:)")
-            }
-            return RedisCacheProvider(redis: redis, prefix: prefix)
+            return RedisCacheProvider(redis: try required(redis), prefix: prefix)
         }
+    }
+
+    /// `redis`, which `cache-provider: redis` needs; a `.invalidConfiguration` error naming the
+    /// setting and where it came from when it is `nil`. For integrations choosing their store
+    /// by `cacheProvider` as ``makeCache(redis:prefix:)`` does.
+    public func required(_ redis: RedisProvider?) throws(RedisError) -> RedisProvider {
+        guard let redis else {
+            throw RedisError(
+                .invalidConfiguration,
+                "\(Key.cacheProvider) is redis (from \(source(of: .cacheProvider))) but no RedisProvider was given; make one with RedisProvider(settings:)")
+        }
+        return redis
     }
 }
