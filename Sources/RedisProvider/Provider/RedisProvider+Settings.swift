@@ -8,13 +8,9 @@ extension RedisProvider {
     /// ```
     public convenience init(settings: RedisProviderSettings, observability: RedisObservability = .init()) throws(RedisError) {
         guard let url = settings.url, let mode = settings.mode else {
-            let reason =
-                settings.cacheProvider == .redis
-                ? "\(RedisProviderSettings.Key.cacheProvider) is redis (from \(settings.source(of: .cacheProvider))) but no Redis URL is configured"
-                : "No Redis URL is configured"
             throw RedisError(
                 .invalidConfiguration,
-                "\(reason): set \(RedisProviderSettings.Key.url.environmentVariable), \(RedisProviderSettings.Key.url.commandLineOption), or the file \(RedisProviderSettings.Key.url.fileName) in the configuration folder")
+                "No Redis URL is configured: set \(RedisProviderSettings.Key.url.environmentVariable), \(RedisProviderSettings.Key.url.commandLineOption), or the file \(RedisProviderSettings.Key.url.fileName) in the configuration folder")
         }
         try self.init(
             url: url, mode: mode, configuration: settings.clientConfiguration(), clusterOptions: settings.clusterOptions(),

@@ -1,4 +1,0 @@
-import Testing
-import VaporTesting
-import HummingbirdTesting
-import HummingbirdAuth
