@@ -29,13 +29,15 @@ public struct RedisProviderCache: Vapor.Cache, Sendable {
     }
 
     public func get<T: Decodable>(_ key: String, as type: T.Type) -> EventLoopFuture<T?> {
-        // The bytes cross from the task; the value (`T` need not be `Sendable`) is made by a
-        // callback that runs on the loop, where the future completes.
-        let coder = cache.coder
-        return eventLoop.makeFutureWithTask { [cache] in try await cache.getBytes(key) }
-            .assumeIsolatedUnsafeUnchecked()
-            .flatMapThrowing { bytes in try bytes.map { try coder.decode(T.self, from: $0) } }
-            .nonisolated()
+        // The bytes cross from the task; `T` need not be `Sendable`, so the value is made by a
+        // completion handed over once, not captured by a `Sendable` closure, and completed on
+        // the loop, where the callback runs.
+        let promise = eventLoop.makePromise(of: T?.self)
+        let complete = HandOver { [coder = cache.coder] (result: Result<ByteBuffer?, any Error>) in
+            promise.assumeIsolated().completeWith(result.flatMap { bytes in Result { try bytes.map { try coder.decode(T.self, from: $0) } } })
+        }
+        eventLoop.makeFutureWithTask { [cache] in try await cache.getBytes(key) }.whenComplete { complete.value($0) }
+        return promise.futureResult
     }
 
     public func set<T: Encodable>(_ key: String, to value: T?) -> EventLoopFuture<Void> {
@@ -77,4 +79,11 @@ extension Application.Caches.Provider {
             app.caches.use { app in RedisProviderCache(redis: app.redisProvider, prefix: prefix, eventLoop: app.eventLoopGroup.any()) }
         }
     }
+}
+
+/// A value handed from the caller's thread to a future's callback, which uses it once: the
+/// `Cache` protocol's generic values are not `Sendable`, though nothing shares them.
+private struct HandOver<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -22,7 +22,7 @@ import Testing
         let router = Router(context: Context.self)
         router.addMiddleware { SessionMiddleware(storage: persist, defaultSessionExpiration: sessionTTL) }
         router.put("/login/:user") { _, context -> HTTPResponse.Status in
-            context.sessions.setSession(Login(user: try context.parameters.require("user")))
+            context.sessions.createSession(Login(user: try context.parameters.require("user")))
             return .ok
         }
         router.get("/me") { _, context -> String in
