@@ -29,20 +29,18 @@ extension Application {
     /// the provider's error when it fails — a wrong password or an unreachable server stops
     /// the start instead of the first request — naming the setting the URL came from.
     public func useRedisProvider(settings: RedisProviderSettings, verifyAtBoot: Bool = true) throws {
-        let provider = try RedisProvider(settings: settings)
-        let origin = "check \(RedisProviderSettings.Key.url) (from \(settings.source(of: .url)))"
-        useRedisProvider(provider, verifyAtBoot: verifyAtBoot, origin: origin)
+        useRedisProvider(try RedisProvider(settings: settings), verifyAtBoot: verifyAtBoot, settings: settings)
     }
 
     /// Uses `provider` as ``redisProvider``, started at boot (and, with `verifyAtBoot`,
     /// checked with a `PING`) and shut down with the application.
     public func useRedisProvider(_ provider: RedisProvider, verifyAtBoot: Bool = true) {
-        useRedisProvider(provider, verifyAtBoot: verifyAtBoot, origin: nil)
+        useRedisProvider(provider, verifyAtBoot: verifyAtBoot, settings: nil)
     }
 
-    private func useRedisProvider(_ provider: RedisProvider, verifyAtBoot: Bool, origin: String?) {
+    private func useRedisProvider(_ provider: RedisProvider, verifyAtBoot: Bool, settings: RedisProviderSettings?) {
         precondition(storage[RedisProviderKey.self] == nil, "app.useRedisProvider was called twice")
-        let lifecycle = RedisProviderLifecycle(provider: provider, verifyAtBoot: verifyAtBoot, origin: origin)
+        let lifecycle = RedisProviderLifecycle(provider: provider, verifyAtBoot: verifyAtBoot, settings: settings)
         storage[RedisProviderKey.self] = lifecycle
         self.lifecycle.use(lifecycle)
     }
@@ -67,23 +65,24 @@ private struct RedisProviderKey: StorageKey {
 final class RedisProviderLifecycle: LifecycleHandler {
     let provider: RedisProvider
     private let verifyAtBoot: Bool
-    private let origin: String?
+    /// Where the provider's URL came from, named when the boot's check fails.
+    private let settings: RedisProviderSettings?
     /// The provider's `run()`, from boot to shutdown; Vapor has no service group to hold it.
     private let background = Mutex<Task<Void, Never>?>(nil)
 
-    init(provider: RedisProvider, verifyAtBoot: Bool, origin: String?) {
+    init(provider: RedisProvider, verifyAtBoot: Bool, settings: RedisProviderSettings?) {
         self.provider = provider
         self.verifyAtBoot = verifyAtBoot
-        self.origin = origin
+        self.settings = settings
     }
 
     func willBootAsync(_ application: Application) async throws {
         if verifyAtBoot {
             do {
-                _ = try await provider.ping()
+                try await provider.verifyConnection(settings: settings)
             } catch {
                 await provider.shutdown()
-                throw RedisError(error.kind, [error.description, origin].compactMap { $0 }.joined(separator: "; "))
+                throw error
             }
         }
         let provider = provider

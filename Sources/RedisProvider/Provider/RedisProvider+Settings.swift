@@ -47,3 +47,25 @@ extension RedisProviderSettings {
         return redis
     }
 }
+
+extension RedisProvider {
+    /// Sends a `PING` (to some primary in a cluster) and throws what it failed with — a wrong
+    /// password, a refused connection, a TLS mismatch — adding, when `settings` are given,
+    /// which setting holds the URL and where it came from. For an application's boot, so that
+    /// bad configuration stops the start rather than the first request:
+    ///
+    /// ```swift
+    /// let redis = try RedisProvider(settings: settings)
+    /// try await redis.verifyConnection(settings: settings)
+    /// ```
+    public func verifyConnection(settings: RedisProviderSettings? = nil) async throws(RedisError) {
+        do {
+            _ = try await ping()
+        } catch {
+            guard let settings else { throw error }
+            var named = error
+            named.message += "; check \(RedisProviderSettings.Key.url) (from \(settings.source(of: .url)))"
+            throw named
+        }
+    }
+}
