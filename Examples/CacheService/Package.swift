@@ -1,7 +1,8 @@
 // swift-tools-version: 6.2
-// An HTTP service that caches an expensive computation through CacheProvider, configured only
-// by REDIS_URL / CACHE_PROVIDER (or a mounted Kubernetes folder), with a readiness endpoint
-// backed by RedisProvider.health(). Build and run: scripts/example.sh
+// One HTTP service written twice, for Hummingbird (CacheService) and for Vapor
+// (VaporCacheService): an expensive computation cached, logins kept in sessions, a readiness
+// endpoint backed by RedisProvider.health(), configured only by REDIS_URL / CACHE_PROVIDER (or
+// a mounted Kubernetes folder). Build and check both: scripts/example.sh
 import Foundation
 import PackageDescription
 
@@ -14,17 +15,29 @@ let package = Package(
     dependencies: [
         .package(path: root.path),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
     ],
     targets: [
         .executableTarget(
             name: "CacheService",
             dependencies: [
                 .product(name: "RedisProvider", package: root.lastPathComponent),
+                .product(name: "RedisProviderHummingbird", package: root.lastPathComponent),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
-        )
+        ),
+        .executableTarget(
+            name: "VaporCacheService",
+            dependencies: [
+                .product(name: "RedisProvider", package: root.lastPathComponent),
+                .product(name: "RedisProviderVapor", package: root.lastPathComponent),
+                .product(name: "Vapor", package: "vapor"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
