@@ -127,6 +127,11 @@ let package = Package(
             dependencies: [
                 "RedisProvider",
                 "RedisProviderOperations",
+                "RedisProviderHummingbird",
+                "RedisProviderVapor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Vapor", package: "vapor"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns every Swift example of the README, the DocC catalog and the public doc comments into
 a file of the DocExamples test target, so that `swift build --build-tests` compiles each one
-with `import RedisProvider` (`RedisProviderOperations` too for that module's examples, plus the imports the example itself shows) and nothing else.
+with `import RedisProvider` (an integration module and its framework too for that module's examples, plus the imports the example itself shows) and nothing else.
 
 Each example becomes the body of an async throwing function. Names an example uses without
 defining (redis, cache, settings, Report …) come from Tests/DocExamples/Context.swift.
@@ -43,16 +43,25 @@ def sources():
     yield "README.md", markdown_examples
     for path in sorted(glob.glob("Sources/RedisProvider/RedisProvider.docc/*.md", root_dir=ROOT)):
         yield path, markdown_examples
-    for module in ("RedisProvider", "RedisProviderOperations"):
+    for module in ("RedisProvider", *MODULE_IMPORTS):
         for path in sorted(glob.glob(f"Sources/{module}/**/*.swift", root_dir=ROOT, recursive=True)):
             if "Generated" not in path:
                 yield path, doc_comment_examples
 
 
+# The imports a module's doc-comment examples get besides RedisProvider.
+MODULE_IMPORTS = {
+    "RedisProviderOperations": ["import RedisProviderOperations"],
+    "RedisProviderHummingbird": ["import Hummingbird", "import RedisProviderHummingbird"],
+    "RedisProviderVapor": ["import Vapor", "import RedisProviderVapor"],
+}
+
+
 def render(path, line, code):
     imports = ["import RedisProvider"]
-    if path.startswith("Sources/RedisProviderOperations/"):
-        imports.append("import RedisProviderOperations")
+    for module, extra in MODULE_IMPORTS.items():
+        if path.startswith(f"Sources/{module}/"):
+            imports += extra
     body = []
     for row in code.rstrip("\n").split("\n"):
         if row.startswith("import "):

@@ -1,5 +1,7 @@
+import Hummingbird
 import NIOCore
 import RedisProvider
+import Vapor
 
 // What the documentation's examples use without defining it: an application's own types and
 // values, and the provider, cache and settings an earlier example made. The examples are
@@ -27,3 +29,8 @@ let commands = [RESPCommand("GET", "a")]
 let user = User()
 let id = 42
 let db = Database()
+
+// The integrations' examples: a Hummingbird router and a Vapor application, and who logs in.
+struct Login: Codable, Sendable {}
+var router: Hummingbird.Router<BasicRequestContext> { Router() }
+let app: Vapor.Application = { fatalError("never run") }()
