@@ -20,9 +20,15 @@ let package = Package(
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
     ],
     targets: [
+        // The value, the login and the slow computation both services share.
+        .target(
+            name: "CacheServiceModel",
+            dependencies: [.product(name: "RedisProvider", package: root.lastPathComponent)]
+        ),
         .executableTarget(
             name: "CacheService",
             dependencies: [
+                "CacheServiceModel",
                 .product(name: "RedisProvider", package: root.lastPathComponent),
                 .product(name: "RedisProviderHummingbird", package: root.lastPathComponent),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -33,6 +39,7 @@ let package = Package(
         .executableTarget(
             name: "VaporCacheService",
             dependencies: [
+                "CacheServiceModel",
                 .product(name: "RedisProvider", package: root.lastPathComponent),
                 .product(name: "RedisProviderVapor", package: root.lastPathComponent),
                 .product(name: "Vapor", package: "vapor"),

@@ -1,11 +1,11 @@
 import Foundation
 import Hummingbird
 import HummingbirdAuth
+import CacheServiceModel
 import Logging
 import RedisProvider
 import RedisProviderHummingbird
 import ServiceLifecycle
-import Synchronization
 
 /// `cache-service`: `GET /fib/:n` computes slowly once and then answers from the cache;
 /// `PUT /login/:user` starts a session (a cookie) and `GET /me` reads it, through the persist
@@ -73,38 +73,5 @@ struct CacheService {
         encoder.outputFormatting = .sortedKeys
         let data = try encoder.encode(value)
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
-/// The cached value: the number and when it was computed.
-struct Fibonacci: Codable, Sendable {
-    var n: Int
-    var value: UInt64
-    var computedAt: Date
-}
-
-/// Who is logged in, as the session holds it.
-struct Login: Codable, Sendable {
-    var user: String
-}
-
-struct Readiness: Encodable {
-    var ready: Bool
-    var cache: String
-    var health: RedisHealth?
-}
-
-/// The expensive part, with a count of how often it ran (the cache's effect, visible).
-final class Computations: Sendable {
-    private let counter = Mutex(0)
-
-    var count: Int { counter.withLock { $0 } }
-
-    func fibonacci(_ n: Int) async throws -> Fibonacci {
-        counter.withLock { $0 += 1 }
-        try await Task.sleep(for: .milliseconds(200))  // stands for a slow database or API call
-        var (a, b): (UInt64, UInt64) = (0, 1)
-        for _ in 0..<n { (a, b) = (b, a &+ b) }
-        return Fibonacci(n: n, value: a, computedAt: Date())
     }
 }

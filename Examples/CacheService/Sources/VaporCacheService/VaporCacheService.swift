@@ -1,7 +1,7 @@
+import CacheServiceModel
 import Foundation
 import RedisProvider
 import RedisProviderVapor
-import Synchronization
 import Vapor
 
 /// The cache service of `CacheService`, on Vapor: `GET /fib/:n` computes slowly once and then
@@ -76,35 +76,7 @@ enum VaporCacheService {
     }
 }
 
-/// The cached value: the number and when it was computed.
-struct Fibonacci: Content {
-    var n: Int
-    var value: UInt64
-    var computedAt: Date
-}
-
-/// Who is logged in.
-struct Login: Content {
-    var user: String
-}
-
-struct Readiness: Content {
-    var ready: Bool
-    var cache: String
-    var health: RedisHealth?
-}
-
-/// The expensive part, with a count of how often it ran (the cache's effect, visible).
-final class Computations: Sendable {
-    private let counter = Mutex(0)
-
-    var count: Int { counter.withLock { $0 } }
-
-    func fibonacci(_ n: Int) async throws -> Fibonacci {
-        counter.withLock { $0 += 1 }
-        try await Task.sleep(for: .milliseconds(200))  // stands for a slow database or API call
-        var (a, b): (UInt64, UInt64) = (0, 1)
-        for _ in 0..<n { (a, b) = (b, a &+ b) }
-        return Fibonacci(n: n, value: a, computedAt: Date())
-    }
-}
+// Vapor encodes and decodes them as request and response bodies.
+extension Fibonacci: Content {}
+extension Login: Content {}
+extension Readiness: Content {}
