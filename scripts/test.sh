@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test run: installs what is missing, builds, runs every test against real
 # loopback servers, checks the allocations per command (scripts/benchmarks.sh), checks the
-# documentation (scripts/docs.sh), builds the example service
-# and checks it with the memory cache and a real cluster, then fuzzes the RESP decoder
+# documentation (scripts/docs.sh), builds the example services (Hummingbird and Vapor)
+# and checks them with the memory cache and a real cluster, then fuzzes the RESP decoder
 # briefly (FUZZ_SECONDS, default 30; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
