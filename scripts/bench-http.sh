@@ -39,7 +39,8 @@ echo "GET /fib/30 from the cache, wrk -t2 -c$connections -d${seconds}s, $binary 
 run "memory" -
 run "redis standalone" "$standalone" REDIS_URL="redis://127.0.0.1:$sport" CACHE_PROVIDER=redis
 # In the cluster the key lives on one primary: account that one.
-owner_port=$(redis-cli -p "${ports[0]}" cluster nodes | awk -v s="$(redis-cli -p "${ports[0]}" cluster keyslot cache-service:fib:30)" '$3 ~ /master/ { for (i = 9; i <= NF; i++) { split($i, r, "-"); if (s >= r[1] && s <= (r[2] == "" ? r[1] : r[2])) { split($2, a, "[:@]"); print a[2] } } }')
+key=$([[ $binary == VaporCacheService ]] && echo vapor-cache-service:fib:30 || echo cache-service:fib:30)
+owner_port=$(redis-cli -p "${ports[0]}" cluster nodes | awk -v s="$(redis-cli -p "${ports[0]}" cluster keyslot "$key")" '$3 ~ /master/ { for (i = 9; i <= NF; i++) { split($i, r, "-"); if (s >= r[1] && s <= (r[2] == "" ? r[1] : r[2])) { split($2, a, "[:@]"); print a[2] } } }')
 owner_pid=-
 for i in "${!ports[@]}"; do if [[ ${ports[$i]} == "$owner_port" ]]; then owner_pid=${pids[$i]}; fi; done
 run "redis cluster" "$owner_pid" REDIS_URL="$url" CACHE_PROVIDER=redis
