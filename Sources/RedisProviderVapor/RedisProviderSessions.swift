@@ -1,4 +1,3 @@
-import Foundation
 import RedisProvider
 import Vapor
 
@@ -29,7 +28,7 @@ public struct RedisProviderSessions: AsyncSessionDriver {
     }
 
     public func createSession(_ data: SessionData, for request: Request) async throws -> SessionID {
-        let bytes = try Self.encode(data)
+        let bytes = try Self.coder.encode(data)
         while true {  // a fresh id taken already is a 2^-256 event; try another
             let id = SessionID(string: [UInt8].random(count: 32).base64String())
             if try await redis.set(key(id), bytes, condition: .ifNotExists, expiration: .after(ttl)) { return id }
@@ -39,7 +38,7 @@ public struct RedisProviderSessions: AsyncSessionDriver {
     public func readSession(_ sessionID: SessionID, for request: Request) async throws -> SessionData? {
         guard let bytes = try await redis.get(key(sessionID)) else { return nil }
         do {
-            return try JSONDecoder().decode(SessionData.self, from: Data(bytes.readableBytesView))
+            return try Self.coder.decode(SessionData.self, from: bytes)
         } catch {
             request.logger.warning("session \(keyPrefix)… is not a Vapor session (\(error)); starting a new one")
             return nil
@@ -47,7 +46,7 @@ public struct RedisProviderSessions: AsyncSessionDriver {
     }
 
     public func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) async throws -> SessionID {
-        try await redis.set(key(sessionID), try Self.encode(data), expiration: .after(ttl))
+        try await redis.set(key(sessionID), try Self.coder.encode(data), expiration: .after(ttl))
         return sessionID
     }
 
@@ -57,9 +56,8 @@ public struct RedisProviderSessions: AsyncSessionDriver {
 
     private func key(_ id: SessionID) -> String { keyPrefix + id.string }
 
-    private static func encode(_ data: SessionData) throws -> ByteBuffer {
-        ByteBuffer(data: try JSONEncoder().encode(data))
-    }
+    /// JSON, as the cache and Hummingbird's persist driver store their values.
+    private static let coder = JSONCacheValueCoder()
 }
 
 extension Application.Sessions.Provider {
