@@ -100,7 +100,7 @@ enum SandboxProcesses {
             if pid == nil, let text = try? String(contentsOf: pidFile, encoding: .utf8) {
                 pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            if let pid, await answersPing(port: port) {
+            if let pid, await answersPing(port: port), await answers(port: port, asProcess: pid) {
                 return SandboxState.Node(pid: pid, port: port, busPort: busPort, directory: directory.path)
             }
             if let pid, !isAlive(pid) { break }
@@ -129,6 +129,13 @@ enum SandboxProcesses {
     static func answersPing(port: Int) async -> Bool {
         guard let reply = try? await command(port: port, RESPCommand("PING")) else { return false }
         return reply.string == "PONG"
+    }
+
+    /// Whether the server answering on `port` is process `pid` (and not another that took the
+    /// port first, while this one fails to bind it).
+    static func answers(port: Int, asProcess pid: Int32) async -> Bool {
+        guard let info = try? await command(port: port, RESPCommand("INFO", "server")).string else { return false }
+        return ServerIdentity.processID(inInfo: info) == pid
     }
 
     /// One command on a fresh connection to 127.0.0.1:`port`.
