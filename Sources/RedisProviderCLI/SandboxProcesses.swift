@@ -115,7 +115,7 @@ enum SandboxProcesses {
     static func spawnAndWait(_ path: String, _ arguments: [String]) throws -> Int32 {
         let child: ChildProcess
         do {
-            child = try ChildProcess(path: path, arguments: arguments, closingInheritedDescriptors: true)
+            child = try ChildProcess(path: path, arguments: arguments)
         } catch {
             throw SandboxError("\(error)")
         }

@@ -20,12 +20,14 @@ public final class ChildProcess: Sendable {
     /// files named (created or truncated), else to /dev/null. `environment` replaces this
     /// process's environment when given.
     ///
-    /// With `closingInheritedDescriptors`, no other descriptor of this process reaches the
-    /// child: a daemon it forks must not hold, say, the pipe by which whoever ran this
-    /// process learns that it exited (Foundation's `Process`), or that one waits for ever.
+    /// No other descriptor of this process reaches the child. SwiftNIO opens its sockets
+    /// without close-on-exec, so a child would otherwise hold every connection open at that
+    /// moment: closing one here then sends the server nothing (it keeps, say, a subscription
+    /// that was ended), and a daemon the child forks would hold the pipe by which whoever ran
+    /// this process learns that it exited (Foundation's `Process`), which then waits for ever.
     public init(
         path: String, arguments: [String], environment: [String: String]? = nil,
-        standardOutput: String? = nil, standardError: String? = nil, closingInheritedDescriptors: Bool = false
+        standardOutput: String? = nil, standardError: String? = nil
     ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -33,9 +35,6 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         for (fd, file) in [(Int32(1), standardOutput), (Int32(2), standardError)] {
             posix_spawn_file_actions_addopen(&actions, fd, file ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        }
-        if closingInheritedDescriptors {
-            for fd in Self.openDescriptors() where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
         }
         // Start with no blocked signals and default dispositions: the parent (a test runner,
         // an event loop) may block SIGTERM, and a child inheriting that would ignore `stop()`.
@@ -49,7 +48,13 @@ public final class ChildProcess: Sendable {
         sigemptyset(&defaults)
         for s in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGCHLD] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        #if canImport(Darwin)
+        flags |= POSIX_SPAWN_CLOEXEC_DEFAULT  // only 0, 1 and 2, opened above, stay open
+        #else
+        Self.closeDescriptors(from: 3, in: &actions)
+        #endif
+        posix_spawnattr_setflags(&attributes, Int16(flags))
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
@@ -74,21 +79,25 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// This process's open file descriptors.
-    private static func openDescriptors() -> [Int32] {
-        #if canImport(Darwin)
-        return Array(3..<Int32(getdtablesize()))
-        #else
-        guard let dir = opendir("/proc/self/fd") else { return [] }
+    #if !canImport(Darwin)
+    /// Closes descriptors `first` and above in the child: with glibc 2.34's
+    /// `posix_spawn_file_actions_addclosefrom_np` (which Swift's Glibc module does not
+    /// declare) whatever is open at the moment of the spawn, else those open now.
+    private static func closeDescriptors(from first: Int32, in actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np"),
+            unsafeBitCast(symbol, to: CloseFrom.self)(&actions, first) == 0
+        {
+            return
+        }
+        guard let dir = opendir("/proc/self/fd") else { return }
         defer { closedir(dir) }
-        var fds: [Int32] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-            if let fd = Int32(name) { fds.append(fd) }
+            if let fd = Int32(name), fd >= first, fd != dirfd(dir) { posix_spawn_file_actions_addclose(&actions, fd) }
         }
-        return fds
-        #endif
     }
+    #endif
 
     /// Sends `signal`.
     public func signal(_ signal: Int32) {

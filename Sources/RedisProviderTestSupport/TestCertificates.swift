@@ -42,7 +42,7 @@ public struct TestCertificates: Sendable {
     /// `Process`: on Linux, a `Process` that several threads start at once may never learn
     /// that its child exited, and `waitUntilExit` then waits for ever.
     private static func openssl(_ args: [String]) throws {
-        let child = try ChildProcess(path: "/usr/bin/openssl", arguments: args, closingInheritedDescriptors: true)
+        let child = try ChildProcess(path: "/usr/bin/openssl", arguments: args)
         guard child.wait(seconds: 60) else {
             child.signal(SIGKILL)
             throw RedisServerError("openssl \(args.first ?? "") did not finish within 60 s")

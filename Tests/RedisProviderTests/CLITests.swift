@@ -53,8 +53,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: err)
         }
         let child = try ChildProcess(
-            path: path.path, arguments: arguments, environment: env, standardOutput: out, standardError: err,
-            closingInheritedDescriptors: true)
+            path: path.path, arguments: arguments, environment: env, standardOutput: out, standardError: err)
         let endedByItself = child.wait(seconds: limit)
         if !endedByItself { child.terminate() }
         return Run(

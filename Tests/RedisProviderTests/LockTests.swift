@@ -136,7 +136,7 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: err) }
             let holder = try ChildProcess(
                 path: CLITests.executable.path, arguments: ["lock", "--url", server.url, "lock:stop", "--lease", "1", "--", "sleep", "60"],
-                environment: ProcessInfo.processInfo.environment, standardError: err, closingInheritedDescriptors: true)
+                environment: ProcessInfo.processInfo.environment, standardError: err)
             defer { if holder.isRunning { holder.terminate() } }
             #expect(try await eventually(.seconds(20)) { try await client.exists(["lock:stop"]) == 1 })
             holder.signal(SIGSTOP)

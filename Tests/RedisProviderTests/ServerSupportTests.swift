@@ -1,3 +1,6 @@
+import Foundation
+import RESP
+import RedisProvider
 import RedisProviderTestSupport
 import Testing
 
@@ -17,5 +20,26 @@ import Testing
         }
         #expect(ServerIdentity.processID(inInfo: "# Server\r\nredis_version:7.0.15\r\nprocess_id:4242\r\ntcp_port:6379\r\n") == 4242)
         #expect(ServerIdentity.processID(inInfo: "# Server\r\nredis_version:7.0.15\r\n") == nil)
+    }
+
+    /// SwiftNIO opens sockets without close-on-exec: a server started while a connection is
+    /// open must not hold that connection, or closing it tells the server nothing.
+    @Test func aStartedProcessHoldsNoneOfThisProcesssConnections() async throws {
+        try await withServer { server in
+            let connection = try await RedisConnection.connect(to: server.endpoint, configuration: .init())
+            #expect(try await connection.send(RESPCommand("CLIENT", "SETNAME", "watched")).string == "OK")
+            let child = try ChildProcess(path: "/bin/sleep", arguments: ["30"])
+            defer { child.terminate(grace: 0) }
+            await connection.close(graceful: false)
+            let observer = try await RedisConnection.connect(to: server.endpoint, configuration: .init())
+            defer { Task { await observer.close() } }
+            var listed = true
+            for _ in 0..<100 where listed {
+                let clients = try await observer.send(RESPCommand("CLIENT", "LIST")).string ?? ""
+                listed = clients.contains("name=watched ")
+                if listed { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(!listed, "the server still has the closed connection: the child holds its socket")
+        }
     }
 }

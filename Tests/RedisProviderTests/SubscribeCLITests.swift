@@ -55,8 +55,7 @@ import Testing
             }
             let child = try ChildProcess(
                 path: CLITests.executable.path, arguments: ["ssubscribe", "--url", server.url, "{r}:chat"],
-                environment: ProcessInfo.processInfo.environment, standardOutput: output + ".out", standardError: output + ".err",
-                closingInheritedDescriptors: true)
+                environment: ProcessInfo.processInfo.environment, standardOutput: output + ".out", standardError: output + ".err")
             defer { if child.isRunning { child.terminate() } }
             let subscribed = try await eventually(.seconds(20)) { try await numsub(redis, "{r}:chat", sharded: true) == 1 }
             #expect(subscribed)
