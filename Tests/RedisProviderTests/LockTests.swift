@@ -127,6 +127,26 @@ import Testing
         }
     }
 
+    /// The command runs without the lock's Redis connection (SwiftNIO opens sockets without
+    /// close-on-exec; Foundation's `Process` closes them in the child): a command that
+    /// outlives the CLI must not keep its connection open.
+    @Test func theCommandHoldsNoConnectionOfTheLock() async throws {
+        try await withServer { server in
+            // Every socket the command holds that is a TCP connection (Foundation's `Process`
+            // passes on a Unix socket of its own).
+            let script = """
+                for inode in $(ls -l /proc/$$/fd | grep -o 'socket:\\[[0-9]*\\]' | tr -dc '0-9\\n'); do
+                  grep -q " $inode " /proc/net/tcp /proc/net/tcp6 && echo "tcp socket $inode"
+                done
+                echo checked
+                """
+            let run = try await CLITests.cli(["lock", "--url", server.url, "lock:fds", "--", "sh", "-c", script])
+            #expect(run.status == 0, "\(run.stderr)")
+            let output = String(decoding: run.stdout, as: UTF8.self)
+            #expect(output == "checked\n", "the command holds: \(output)")
+        }
+    }
+
     /// A `redis-provider lock` process stopped (SIGSTOP) past its lease loses the lock to
     /// another holder; resumed, it finds that at its next renewal, stops its command and exits
     /// with status 1, leaving the new holder's key alone.
