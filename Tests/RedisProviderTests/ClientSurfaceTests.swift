@@ -56,6 +56,23 @@ import Testing
         }
     }
 
+    /// Every expiration `SET` sends is one the server takes, a fraction of a millisecond
+    /// included (sent as `PX 1`, not the `PX 0` the server refuses).
+    @Test func expirationsTheServerTakes() async throws {
+        try await withClient { redis, _ in
+            try await redis.set("e:short", "1", expiration: .after(.microseconds(500)))
+            try await redis.set("e:ms", "1", expiration: .after(.milliseconds(1500)))
+            try await redis.set("e:s", "1", expiration: .after(.seconds(60)))
+            let pttl = try await redis.send("PTTL", "e:ms", as: Int.self)
+            #expect(pttl > 0 && pttl <= 1500)
+            #expect(try await redis.send("TTL", "e:s", as: Int.self) == 60)
+            try await redis.set("e:s", "2", expiration: .keepCurrent)
+            #expect(try await redis.send("TTL", "e:s", as: Int.self) > 0)
+            let zero = await redisError { try await redis.set("e:zero", "1", expiration: .after(.zero)) }
+            #expect(zero?.kind == .server && zero?.message.contains("invalid expire time") == true)
+        }
+    }
+
     @Test func clusterClientAndProvider() async throws {
         try await withCluster { client, cluster in
             try await exercise(client, nodes: 6)

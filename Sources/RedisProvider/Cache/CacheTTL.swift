@@ -5,11 +5,7 @@ enum CacheTTL {
     static func milliseconds(_ ttl: Duration?, key: String?) throws(CacheError) -> Int? {
         guard let ttl else { return nil }
         guard ttl > .zero else { throw CacheError.invalidTTL(ttl, key: key) }
-        let (seconds, attoseconds) = ttl.components
-        let (ms, remainder) = attoseconds.quotientAndRemainder(dividingBy: 1_000_000_000_000_000)
-        let (total, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        guard !overflow else { return Int.max }
-        return Int(total) + Int(ms) + (remainder > 0 ? 1 : 0)
+        return ttl.millisecondsRoundedUp
     }
 }
 

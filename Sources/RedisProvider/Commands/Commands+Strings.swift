@@ -13,7 +13,9 @@ public enum RedisSetCondition: Sendable {
 
 /// How `SET` treats the key's time to live.
 public enum RedisExpiration: Sendable {
-    /// `EX`/`PX`: expire after a duration (sent in milliseconds when not whole seconds).
+    /// `EX`/`PX`: expire after a duration (sent in milliseconds when not whole seconds, a
+    /// fraction of a millisecond rounded up: 0.5 ms is `PX 1`). The server refuses zero and
+    /// negative durations.
     case after(Duration)
     /// `EXAT`: expire at a Unix time in seconds.
     case atUnixTime(seconds: Int)
@@ -23,11 +25,11 @@ public enum RedisExpiration: Sendable {
     func append(to command: inout RESPCommand) {
         switch self {
         case .after(let d):
-            let ms = d.nanoseconds / 1_000_000
+            let ms = d.millisecondsRoundedUp
             if ms % 1000 == 0 {
-                command.append("EX"); command.append(Int(ms / 1000))
+                command.append("EX"); command.append(ms / 1000)
             } else {
-                command.append("PX"); command.append(Int(ms))
+                command.append("PX"); command.append(ms)
             }
         case .atUnixTime(let s):
             command.append("EXAT"); command.append(s)
