@@ -250,3 +250,6 @@ struct NodeStateMachine<Connection: AnyObject, Waiter> {
         return next % slots.count
     }
 }
+
+/// A step crosses tasks (a parked caller is resumed with it) when its connection can.
+extension NodeStateMachine.Step: Sendable where Connection: Sendable {}
