@@ -57,12 +57,3 @@ func withProvider<T>(_ url: String, _ body: (RedisProvider) async throws -> T) a
     }
 }
 
-/// Whether `condition` holds within `timeout`, asked every 50 ms.
-func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}

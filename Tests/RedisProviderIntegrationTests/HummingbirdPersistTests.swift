@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import RedisProvider
+import RedisProviderTestSupport
 import RedisProviderHummingbird
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import RedisProvider
+import RedisProviderTestSupport
 import RedisProviderVapor
 import Testing
 import Vapor

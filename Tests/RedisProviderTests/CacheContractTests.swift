@@ -49,15 +49,6 @@ struct CacheContract {
 
     func namespace(_ name: String) -> any SingleFlightCacheProvider { cache.prefixed(name + ":") }
 
-    /// Polls (bounded, about 10 s) until `condition` holds; never asserts on how long it took.
-    func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<400 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        return try await condition()
-    }
-
     func codableAndRawValues() async throws {
         let c = namespace("values")
         let ada = User(id: 1, name: "Ada", tags: ["admin", "ünïcødé ✓"])

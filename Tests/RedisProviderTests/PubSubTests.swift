@@ -59,16 +59,6 @@ func numsub(_ redis: some RedisCommandExecutor, _ channel: String, sharded: Bool
     return Int(n)
 }
 
-/// Waits until `condition` holds (the server sees an unsubscription a moment later).
-func eventually(_ timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
 @Suite struct PubSubTests {
     @Test(arguments: [3, 2])
     func roundTripOnStandalone(protocolVersion: Int) async throws {
