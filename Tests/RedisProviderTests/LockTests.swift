@@ -26,7 +26,8 @@ import Testing
                     let redis = clients[task % 2]
                     group.addTask {
                         for _ in 0..<5 {
-                            try await redis.withLock("lock:counter", lease: .seconds(5)) {
+                            // Waiting turns is not fair: under load one task may wait long.
+                            try await redis.withLock("lock:counter", lease: .seconds(5), timeout: .seconds(300)) {
                                 if inside.value.add(1, ordering: .relaxed).newValue > 1 { overlaps.value.add(1, ordering: .relaxed) }
                                 let n = Int(try await redis.get("counter").text ?? "0")!
                                 try await Task.sleep(for: .milliseconds(1))
@@ -107,11 +108,11 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<10 {
                     group.addTask {
-                        let run = try await CLITests.cli(["lock", "--url", server.url, "lock:shared", "--lease", "5", "--", "sh", "-c", critical])
+                        let run = try await CLITests.cli(["lock", "--url", server.url, "lock:shared", "--lease", "5", "--timeout", "300", "--", "sh", "-c", critical])
                         #expect(run.status == 0, "\(run.stderr)")
                     }
                     group.addTask {
-                        try await client.withLock("lock:shared", lease: .seconds(5)) {
+                        try await client.withLock("lock:shared", lease: .seconds(5), timeout: .seconds(300)) {
                             if try await client.send("INCR", "inside", as: Int.self) > 1 { _ = try await client.send("INCR", "overlaps") }
                             let n = Int(try await client.get("counter").text ?? "0")!
                             try await Task.sleep(for: .milliseconds(10))
