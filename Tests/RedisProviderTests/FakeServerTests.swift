@@ -79,8 +79,11 @@ import Testing
         }
         let kinds = errors.all
         #expect(kinds.count == 10)
-        #expect(kinds.filter { $0 == .tooManyInFlight }.count == 7)
-        #expect(kinds.filter { $0 == .commandTimeout }.count == 3)
+        // At most 3 are sent (and time out); the others are refused at once. Fewer than 3 may
+        // be sent when the PING's reply is not counted yet as the GETs start (a loaded machine).
+        let sent = kinds.filter { $0 == .commandTimeout }.count
+        #expect(sent >= 1 && sent <= 3)
+        #expect(kinds.filter { $0 == .tooManyInFlight }.count == 10 - sent)
         await c.shutdown(graceful: false)
         await server.stop()
     }
