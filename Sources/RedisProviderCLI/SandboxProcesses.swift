@@ -100,7 +100,7 @@ enum SandboxProcesses {
             if pid == nil, let text = try? String(contentsOf: pidFile, encoding: .utf8) {
                 pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            if let pid, await answersPing(port: port), await answers(port: port, asProcess: pid) {
+            if let pid, await answersPing(port: port, asProcess: pid) {
                 return SandboxState.Node(pid: pid, port: port, busPort: busPort, directory: directory.path)
             }
             if let pid, !isAlive(pid) { break }
@@ -131,23 +131,30 @@ enum SandboxProcesses {
         return reply.string == "PONG"
     }
 
-    /// Whether the server answering on `port` is process `pid` (and not another that took the
-    /// port first, while this one fails to bind it).
-    static func answers(port: Int, asProcess pid: Int32) async -> Bool {
-        guard let info = try? await command(port: port, RESPCommand("INFO", "server")).string else { return false }
-        return ServerIdentity.processID(inInfo: info) == pid
+    /// Whether the server on `port` answers PING and is process `pid` (not another that took
+    /// the port first, while this one fails to bind it), in one round trip.
+    static func answersPing(port: Int, asProcess pid: Int32) async -> Bool {
+        guard let replies = try? await commands(port: port, [RESPCommand("PING"), RESPCommand("INFO", "server")]) else { return false }
+        return replies[0].string == "PONG" && replies[1].string.flatMap(ServerIdentity.processID(inInfo:)) == pid
     }
 
     /// One command on a fresh connection to 127.0.0.1:`port`.
     static func command(port: Int, _ command: RESPCommand) async throws(RedisError) -> RESPValue {
+        try await commands(port: port, [command])[0]
+    }
+
+    /// Commands in one write on a fresh connection to 127.0.0.1:`port`; an error reply throws.
+    static func commands(port: Int, _ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
         let configuration = RedisClientConfiguration(
             protocolVersion: 2, connectTimeout: .seconds(2), commandTimeout: .seconds(5))
         let connection = try await RedisConnection.connect(
             to: RedisEndpoint(host: "127.0.0.1", port: port), configuration: configuration)
         defer { Task { await connection.close(graceful: false) } }
-        let reply = try await connection.send(command)
-        if case .error(let e) = reply { throw RedisError(.server, e.message, endpoint: "127.0.0.1:\(port)", serverError: e) }
-        return reply
+        let replies = try await connection.send(pipeline: commands)
+        for reply in replies {
+            if case .error(let e) = reply { throw RedisError(.server, e.message, endpoint: "127.0.0.1:\(port)", serverError: e) }
+        }
+        return replies
     }
 
     static func logTail(_ file: URL) -> String {
